@@ -1,0 +1,59 @@
+"""bicep-twitch: a small, honest symptom checker for a twitching or spasming biceps.
+
+knowledge -> generate -> train -> export -> predict / explain / render / ask.
+
+It ranks likely causes and says when to see a doctor; it does not diagnose. Importing the
+package is cheap: the heavy steps (numpy, pandas, scikit-learn) load only when first used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ._errors import DataError, InvalidCaseError, ModelIntegrityError, ModelNotFoundError, ModelVersionError
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Predictor",
+    "Result",
+    "InvalidCaseError",
+    "ModelNotFoundError",
+    "ModelIntegrityError",
+    "ModelVersionError",
+    "DataError",
+    "generate_cases",
+    "bayes_posterior",
+    "load_knowledge",
+    "__version__",
+]
+
+# Public name -> private module that defines it; loaded on first access (PEP 562).
+_LAZY = {
+    "Predictor": "._predict",
+    "Result": "._predict",
+    "generate_cases": "._generate",
+    "bayes_posterior": "._posterior",
+    "load_knowledge": "._knowledge",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._generate import generate_cases
+    from ._knowledge import load_knowledge
+    from ._posterior import bayes_posterior
+    from ._predict import Predictor, Result
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'bicep_twitch' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

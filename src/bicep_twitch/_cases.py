@@ -1,0 +1,145 @@
+"""Checking and encoding what users give: one case, or one value typed as text.
+
+Pure Python on purpose: ``bicep-twitch predict --case`` must start fast, so this module imports
+neither numpy nor pandas. The tree sees a case as one float per finding, in knowledge-base order:
+``movement`` as its index in the choices (twitch 0, spasm 1), yes/no as 1.0/0.0, numbers as they
+are, and NaN for unknown.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from numbers import Integral, Real
+from typing import Any, Mapping
+
+from ._errors import InvalidCaseError
+from ._knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase, format_number
+
+NAN = float("nan")
+_TRUE_WORDS = {"true": 1.0, "yes": 1.0, "1": 1.0, "false": 0.0, "no": 0.0, "0": 0.0}
+UNKNOWN_WORDS = ("", "?")
+
+
+def unknown_finding_error(name: object, kb: KnowledgeBase) -> InvalidCaseError:
+    """The error for a finding id that does not exist, with the closest valid one suggested."""
+    close = difflib.get_close_matches(str(name), kb.finding_ids, n=1, cutoff=0.5)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return InvalidCaseError(
+        f"unknown finding {name!r}{hint} (allowed: {', '.join(kb.finding_ids)})"
+    )
+
+
+def _bad(f: Finding, got: object) -> InvalidCaseError:
+    shown = format_number(got) if isinstance(got, float) and math.isfinite(got) else repr(got)
+    return InvalidCaseError(f"'{f.id}' must be {f.allowed} (got {shown})")
+
+
+def encode_value(f: Finding, value: Any) -> float:
+    """Encode one Python value given for finding ``f``; ``None`` is unknown (NaN)."""
+    if value is None:
+        return NAN
+    if f.type == YES_NO:
+        # bool is checked by type: 1 and 0 are numbers, not answers to a yes/no question.
+        if isinstance(value, bool) or type(value).__name__ == "bool_":
+            return 1.0 if value else 0.0
+        raise _bad(f, value)
+    if f.type == CHOICE:
+        if isinstance(value, str) and value in f.choices:
+            return float(f.choices.index(value))
+        raise _bad(f, value)
+    if isinstance(value, bool) or type(value).__name__ == "bool_" or not isinstance(value, Real):
+        raise _bad(f, value)
+    number = float(value)
+    if math.isnan(number) or math.isinf(number):
+        raise InvalidCaseError(
+            f"'{f.id}' must be {f.allowed} (got {value!r}); "
+            "leave the finding out or give null/None when it is unknown"
+        )
+    if not f.min <= number <= f.max:
+        raise _bad(f, number)
+    return number
+
+
+def parse_text(f: Finding, text: str) -> float:
+    """Encode a value typed as text (command line, CSV cell, questionnaire); '' or '?' is unknown."""
+    word = text.strip()
+    if word in UNKNOWN_WORDS:
+        return NAN
+    if f.type == YES_NO:
+        try:
+            return _TRUE_WORDS[word.lower()]
+        except KeyError:
+            raise _bad(f, word) from None
+    if f.type == CHOICE:
+        return encode_value(f, word)
+    try:
+        number = float(word)
+    except ValueError:
+        raise _bad(f, word) from None
+    return encode_value(f, number)
+
+
+def check_requirements(kb: KnowledgeBase, encoded: Mapping[str, float]) -> None:
+    """Reject follow-up findings whose precondition the same case denies.
+
+    ``hours_after_workout`` only means something after a recent arm workout; a case that says
+    there was none and still gives hours contradicts itself, and no answer to it is honest.
+    """
+    for fid, value in encoded.items():
+        if math.isnan(value):
+            continue
+        for parent, wanted in kb.findings[fid].requires.items():
+            parent_value = encoded.get(parent, NAN)
+            if not math.isnan(parent_value) and bool(parent_value) != bool(wanted):
+                raise InvalidCaseError(
+                    f"'{fid}' applies only when '{parent}' is {str(wanted).lower()}, "
+                    f"but this case gives '{parent}' as {str(bool(parent_value)).lower()}; "
+                    f"leave '{fid}' out or correct '{parent}'"
+                )
+
+
+def encode_case(case: Any, kb: KnowledgeBase) -> list[float]:
+    """Check a case (a mapping of finding id to value) and return its encoded row.
+
+    Raises
+    ------
+    InvalidCaseError
+        Naming the finding, the value received and what is allowed.
+    """
+    if not isinstance(case, Mapping):
+        raise InvalidCaseError(
+            f"a case must be a mapping of finding ids to values, e.g. {{\"movement\": \"spasm\"}} "
+            f"(got {type(case).__name__})"
+        )
+    findings = kb.findings
+    encoded: dict[str, float] = {}
+    for name, value in case.items():
+        f = findings.get(name) if isinstance(name, str) else None
+        if f is None:
+            raise unknown_finding_error(name, kb)
+        encoded[name] = encode_value(f, value)
+    check_requirements(kb, encoded)
+    return [encoded.get(fid, NAN) for fid in findings]
+
+
+def decode_value(f: Finding, code: float) -> Any:
+    """The user-facing value of an encoded one (inverse of :func:`encode_value`)."""
+    if math.isnan(code):
+        return None
+    if f.type == YES_NO:
+        return bool(code)
+    if f.type == CHOICE:
+        return f.choices[int(code)]
+    return int(code) if float(code).is_integer() else code
+
+
+__all__ = [
+    "encode_case",
+    "encode_value",
+    "parse_text",
+    "decode_value",
+    "check_requirements",
+    "unknown_finding_error",
+    "NUMBER",
+]

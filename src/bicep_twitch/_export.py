@@ -1,0 +1,161 @@
+"""Step 4 of the pipeline: write a fitted tree into ``models/``.
+
+Files, all moved into place together only when every one was written (a crash leaves the old
+model whole):
+
+* ``bicep_twitch_tree.joblib``: a plain scikit-learn ``Pipeline`` (movement strings -> codes,
+  then the tree) for scikit-learn users; loads without ``bicep_twitch`` installed;
+* ``bicep_twitch_tree.tree.json``: the same tree as plain data, which the predictor reads;
+* ``bicep_twitch_tree.json``: metadata: versions, seed, hashes of the data, the knowledge base
+  and both model files, classes, feature encoding, hyperparameters and metrics;
+* ``tree.txt``: scikit-learn's ``export_text`` of the tree, for people and for diffs.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import platform
+from pathlib import Path
+from typing import Any, Mapping
+
+import joblib
+import numpy as np
+import sklearn
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OrdinalEncoder
+from sklearn.tree import DecisionTreeClassifier, export_text
+
+from ._io import ensure_writable_dir, sha256_file, staged_files
+from ._knowledge import CHOICE, NUMBER, YES_NO, KnowledgeBase
+from ._treedata import TreeData
+
+MODEL_STEM = "bicep_twitch_tree"
+JOBLIB_NAME = f"{MODEL_STEM}.joblib"
+TREE_NAME = f"{MODEL_STEM}.tree.json"
+META_NAME = f"{MODEL_STEM}.json"
+TEXT_NAME = "tree.txt"
+MODEL_FORMAT = "bicep-twitch model"
+MODEL_FORMAT_VERSION = 1
+
+
+def feature_encoding(kb: KnowledgeBase) -> dict[str, Any]:
+    """How each finding is encoded for the tree, as recorded in the metadata."""
+    out = {}
+    for fid, f in kb.findings.items():
+        if f.type == CHOICE:
+            out[fid] = {"type": f.type, "codes": {c: i for i, c in enumerate(f.choices)}, "unknown": "NaN"}
+        elif f.type == YES_NO:
+            out[fid] = {"type": f.type, "codes": {"false": 0.0, "true": 1.0}, "unknown": "NaN"}
+        else:
+            assert f.type == NUMBER
+            out[fid] = {"type": f.type, "min": f.min, "max": f.max, "unknown": "NaN"}
+    return out
+
+
+def sklearn_pipeline(tree: DecisionTreeClassifier, kb: KnowledgeBase) -> Pipeline:
+    """Wrap a tree fitted on encoded findings into a pipeline that reads the contract's DataFrame.
+
+    Every column is named, so the pipeline selects findings by name; ``movement`` strings become
+    their codes and an unknown or unseen movement becomes NaN, which the tree routes as missing.
+    """
+    choice_cols = [fid for fid, f in kb.findings.items() if f.type == CHOICE]
+    other_cols = [fid for fid, f in kb.findings.items() if f.type != CHOICE]
+    if list(kb.findings) != choice_cols + other_cols:
+        raise ValueError("the choice findings must come first in the knowledge base, as the tree was fitted")
+    encoder = ColumnTransformer(
+        [
+            (
+                "choices",
+                OrdinalEncoder(
+                    categories=[list(kb.findings[c].choices) for c in choice_cols],
+                    handle_unknown="use_encoded_value",
+                    unknown_value=np.nan,
+                    encoded_missing_value=np.nan,
+                    dtype=np.float64,
+                ),
+                choice_cols,
+            ),
+            ("findings", "passthrough", other_cols),
+        ],
+        remainder="drop",
+        verbose_feature_names_out=False,
+    )
+    import pandas as pd
+
+    # The encoder learns only column names and categories: one row per choice is enough.
+    rows = max(len(kb.findings[c].choices) for c in choice_cols)
+    example = pd.DataFrame({fid: [np.nan] * rows for fid in other_cols})
+    for c in choice_cols:
+        choices = list(kb.findings[c].choices)
+        example[c] = choices + [None] * (rows - len(choices))
+    example = example[list(kb.findings)]
+    encoder.fit(example)
+    return Pipeline([("encode", encoder), ("tree", tree)])
+
+
+def export_model(
+    tree: DecisionTreeClassifier,
+    out_dir: str | Path,
+    *,
+    kb: KnowledgeBase,
+    metadata: Mapping[str, Any],
+    extra_files: Mapping[str, str | bytes] | None = None,
+) -> dict[str, Any]:
+    """Write the model files into ``out_dir`` atomically; return the metadata written.
+
+    ``metadata`` is merged into the record (seed, data manifest hash, hyperparameters, metrics
+    ...); ``extra_files`` (name -> text or bytes) are staged with the model, e.g. the report.
+    """
+    out = ensure_writable_dir(out_dir, parameter="out")
+    features = list(kb.finding_ids)
+    classes = [str(c) for c in tree.classes_]
+    data = TreeData.from_sklearn(tree, features=features, classes=classes)
+    pipeline = sklearn_pipeline(tree, kb)
+    with staged_files(out) as stage:
+        buffer = io.BytesIO()
+        joblib.dump(pipeline, buffer, compress=3)
+        stage[JOBLIB_NAME].write_bytes(buffer.getvalue())
+        stage[TREE_NAME].write_text(data.to_json() + "\n", encoding="utf-8")
+        stage[TEXT_NAME].write_text(
+            export_text(tree, feature_names=features, class_names=classes, decimals=3, max_depth=100),
+            encoding="utf-8",
+        )
+        record = {
+            "format": MODEL_FORMAT,
+            "format_version": MODEL_FORMAT_VERSION,
+            "estimator": "sklearn.pipeline.Pipeline(ColumnTransformer -> DecisionTreeClassifier)",
+            "files": {
+                "joblib": {"path": JOBLIB_NAME, "sha256": sha256_file(stage[JOBLIB_NAME])},
+                "tree": {"path": TREE_NAME, "sha256": sha256_file(stage[TREE_NAME])},
+                "text": {"path": TEXT_NAME, "sha256": sha256_file(stage[TEXT_NAME])},
+            },
+            "versions": {
+                "python": platform.python_version(),
+                "scikit-learn": sklearn.__version__,
+                "numpy": np.__version__,
+                "joblib": joblib.__version__,
+                "bicep_twitch": _own_version(),
+            },
+            "knowledge_base_sha256": kb.sha256,
+            "classes": classes,
+            "features": features,
+            "feature_encoding": feature_encoding(kb),
+            "tree": {"node_count": data.node_count, "leaves": len(data.leaves()), "depth": data.depth()},
+            **metadata,
+        }
+        for name, content in (extra_files or {}).items():
+            path = stage[name]
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        stage[META_NAME].write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return record
+
+
+def _own_version() -> str:
+    from . import __version__
+
+    return __version__

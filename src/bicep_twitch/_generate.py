@@ -1,0 +1,260 @@
+"""Step 2 of the pipeline: labelled synthetic cases drawn from the knowledge base.
+
+The generative model, in full (``bayes_posterior`` inverts exactly this):
+
+1. a cause is drawn from the priors;
+2. every finding is drawn from its distribution under that cause, independently of the others
+   (numbers: a bin by its weight, then a value uniformly on the finding's grid within the bin);
+3. which findings the case answers is drawn independently of the cause and the values: a target
+   count from the knowledge base's ``answer_counts``, then each finding with probability
+   proportional to its salience; follow-up findings (``requires``) are answered only when their
+   parent was answered "yes"; a case that would answer nothing answers one finding by salience.
+
+Cases are made in fixed blocks of ``BLOCK_ROWS``, each block with its own seed spawned from
+(seed, stream, block number). So the same seed gives the same cases however they are chunked,
+and ``generate_cases(n)`` is a prefix of ``generate_cases(n + k)``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import platform
+from numbers import Integral
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+from ._io import ensure_writable_dir, staged_files
+from ._knowledge import CHOICE, YES_NO
+from ._tables import Tables, compile_tables
+
+BLOCK_ROWS = 1 << 16
+TRAIN_STREAM, TEST_STREAM = 0, 1
+DEFAULT_SEED = 0
+DATASET_FORMAT_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+MAX_SEED = 2**63 - 1
+
+
+def check_count(value, name: str, *, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
+        raise ValueError(f"'{name}' must be a whole number of at least {minimum} (got {value!r})")
+    return int(value)
+
+
+def check_seed(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or not 0 <= value <= MAX_SEED:
+        raise ValueError(f"'seed' must be a whole number from 0 to {MAX_SEED} (got {value!r})")
+    return int(value)
+
+
+def generate_cases(n: int, *, seed: int = DEFAULT_SEED) -> pd.DataFrame:
+    """Draw ``n`` labelled synthetic cases.
+
+    Parameters
+    ----------
+    n : int
+        How many cases, at least 1.
+    seed : int, default 0
+        The same seed gives the same frame, byte for byte.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One column per finding in the contract's encoding (``movement`` as its strings, yes/no
+        as 1.0/0.0, numbers as floats, unknown as NaN) and ``cause``, the cause id.
+
+    Examples
+    --------
+    >>> from bicep_twitch import generate_cases
+    >>> cases = generate_cases(1000, seed=7)
+    >>> cases.shape
+    (1000, 25)
+    >>> sorted(cases["movement"].dropna().unique())
+    ['spasm', 'twitch']
+    """
+    n = check_count(n, "n")
+    seed = check_seed(seed)
+    tables = compile_tables()
+    X, y = generate_encoded(n, seed=seed, tables=tables)
+    return to_frame(X, y, tables)
+
+
+def generate_encoded(
+    n: int, *, seed: int = DEFAULT_SEED, stream: int = TRAIN_STREAM, tables: Tables | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The encoded matrix (n, findings) and cause indices (n,) of ``generate_cases``."""
+    tables = tables or compile_tables()
+    X = np.empty((n, len(tables.findings)), order="F")
+    y = np.empty(n, dtype=np.int64)
+    start = 0
+    for Xb, yb in iter_blocks(n, seed=seed, stream=stream, tables=tables):
+        X[start : start + len(yb)] = Xb
+        y[start : start + len(yb)] = yb
+        start += len(yb)
+    return X, y
+
+
+def iter_blocks(n: int, *, seed: int, stream: int, tables: Tables) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Yield (X, y) block by block until ``n`` rows have been produced."""
+    block = 0
+    while block * BLOCK_ROWS < n:
+        rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(stream, block))))
+        X, y = _draw_block(rng, BLOCK_ROWS, tables)
+        take = min(n - block * BLOCK_ROWS, BLOCK_ROWS)
+        yield X[:take], y[:take]
+        block += 1
+
+
+def _draw_block(rng: np.random.Generator, m: int, t: Tables) -> tuple[np.ndarray, np.ndarray]:
+    n_causes = len(t.prior)
+    cause = np.minimum(np.searchsorted(t.cum_prior, rng.random(m), side="right"), n_causes - 1)
+    U = rng.random((len(t.findings), m))
+    X = np.empty((m, len(t.findings)), order="F")  # column-major: each finding is written contiguously
+    for j, ft in enumerate(t.findings):
+        u = U[j]
+        if ft.type == YES_NO:
+            np.greater_equal(u, ft.probs[:, 0][cause], out=X[:, j], casting="unsafe")  # below P(no): "no"
+            continue
+        # The bin is how many cumulative edges u passed; a gather per edge beats searchsorted.
+        k = np.zeros(m, dtype=np.intp)
+        for edge in ft.edges:
+            k += u >= edge[cause]
+        if ft.type == CHOICE:
+            X[:, j] = k
+            continue
+        # Reuse the draw: where u fell inside its bin is itself uniform, and picks the grid value.
+        flat = cause * ft.probs.shape[1] + k
+        within = (u - ft.cum_below.ravel()[flat]) / ft.probs.ravel()[flat]
+        nvals = ft.nvals[k]
+        X[:, j] = ft.lo[k] + ft.step * np.minimum(np.floor(within * nvals), nvals - 1)
+    np.copyto(X, np.nan, where=_unanswered(rng, m, X, t))
+    return X, cause
+
+
+def _unanswered(rng: np.random.Generator, m: int, X: np.ndarray, t: Tables) -> np.ndarray:
+    """Which cells stay unknown (True) in a block of cases."""
+    component = np.minimum(
+        np.searchsorted(np.cumsum(t.answer_probs), rng.random(m), side="right"), len(t.answer_probs) - 1
+    )
+    target = rng.integers(t.answer_lo[component], t.answer_hi[component] + 1)
+    share = t.salience / t.salience.sum()
+    p_answer = np.minimum(1.0, target * share[:, None]).astype(np.float32)
+    answered = (rng.random((len(t.findings), m), dtype=np.float32) < p_answer).T  # column-major like X
+    for j, parent in enumerate(t.requires_yes_of):
+        if parent >= 0:
+            answered[:, j] &= answered[:, parent] & (X[:, parent] == 1.0)
+    # A case must say something; the fallback draw depends on nothing but salience.
+    free = t.requires_yes_of < 0
+    fallback_share = np.where(free, t.salience, 0.0)
+    fallback = np.searchsorted(np.cumsum(fallback_share) / fallback_share.sum(), rng.random(m), side="right")
+    empty = ~answered.any(axis=1)
+    answered[np.flatnonzero(empty), np.minimum(fallback[empty], len(t.findings) - 1)] = True
+    return ~answered
+
+
+def to_frame(X: np.ndarray, y: np.ndarray | None, tables: Tables) -> pd.DataFrame:
+    """The contract's DataFrame encoding of an encoded matrix (and cause indices)."""
+    columns: dict[str, object] = {}
+    for j, ft in enumerate(tables.findings):
+        if ft.type == CHOICE:
+            codes = np.where(np.isnan(X[:, j]), -1, X[:, j]).astype(np.int8)
+            choices = list(tables.kb.findings[ft.id].choices)
+            columns[ft.id] = pd.Categorical.from_codes(codes, categories=choices)
+        else:
+            columns[ft.id] = X[:, j]
+    if y is not None:
+        columns["cause"] = pd.Categorical.from_codes(y.astype(np.int8), categories=list(tables.cause_ids))
+    return pd.DataFrame(columns, copy=False)
+
+
+def write_dataset(
+    out: str | Path, *, n: int, seed: int = DEFAULT_SEED, n_test: int | None = None, chunk_rows: int = 4 * BLOCK_ROWS
+) -> dict:
+    """Write ``train.csv``, ``test.csv`` and ``manifest.json`` under ``out``; return the manifest.
+
+    The files are written in chunks (memory does not grow with ``n``) to temporary files and
+    moved into place together only when all are complete: a crash leaves the old files whole.
+    ``n_test`` defaults to a fifth of ``n`` (at least 1). Train and test come from separate
+    seed streams, so they share no case by construction.
+    """
+    n = check_count(n, "n")
+    seed = check_seed(seed)
+    n_test = max(1, n // 5) if n_test is None else check_count(n_test, "n_test")
+    chunk_rows = check_count(chunk_rows, "chunk_rows")
+    if chunk_rows % BLOCK_ROWS:
+        raise ValueError(f"'chunk_rows' must be a multiple of {BLOCK_ROWS} (got {chunk_rows})")
+    out = ensure_writable_dir(out, parameter="out")
+    tables = compile_tables()
+    files = {}
+    with staged_files(out) as stage:
+        for split, rows, stream in (("train", n, TRAIN_STREAM), ("test", n_test, TEST_STREAM)):
+            name = f"{split}.csv"
+            files[split] = _write_csv(stage[name], name, rows, seed, stream, tables, chunk_rows)
+        manifest = _manifest(seed, files, tables)
+        with open(stage[MANIFEST_NAME], "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return manifest
+
+
+def _write_csv(path: Path, name: str, n: int, seed: int, stream: int, tables: Tables, chunk_rows: int) -> dict:
+    digest = hashlib.sha256()
+    counts = np.zeros(len(tables.cause_ids), dtype=np.int64)
+    with open(path, "wb") as fh:
+        blocks = iter_blocks(n, seed=seed, stream=stream, tables=tables)
+        first = True
+        while True:
+            chunk = [b for _, b in zip(range(chunk_rows // BLOCK_ROWS), blocks)]
+            if not chunk:
+                break
+            X = np.concatenate([c[0] for c in chunk])
+            y = np.concatenate([c[1] for c in chunk])
+            counts += np.bincount(y, minlength=len(counts))
+            buffer = io.StringIO()
+            to_frame(X, y, tables).to_csv(buffer, index=False, header=first, na_rep="", lineterminator="\n")
+            data = buffer.getvalue().encode("utf-8")
+            digest.update(data)
+            fh.write(data)
+            first = False
+        fh.flush()
+        os.fsync(fh.fileno())
+    return {
+        "path": name,
+        "rows": n,
+        "sha256": digest.hexdigest(),
+        "counts": {c: int(k) for c, k in zip(tables.cause_ids, counts)},
+    }
+
+
+def _manifest(seed: int, files: dict, tables: Tables) -> dict:
+    from . import __version__
+
+    return {
+        "format": "bicep-twitch synthetic cases",
+        "format_version": DATASET_FORMAT_VERSION,
+        "seed": seed,
+        "block_rows": BLOCK_ROWS,
+        "knowledge_base_sha256": tables.kb.sha256,
+        "columns": list(tables.finding_ids) + ["cause"],
+        "files": files,
+        "versions": {
+            "bicep_twitch": __version__,
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "pandas": pd.__version__,
+        },
+    }
+
+
+def read_manifest(data_dir: str | Path) -> dict:
+    path = Path(data_dir) / MANIFEST_NAME
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+__all__ = ["generate_cases", "generate_encoded", "write_dataset", "read_manifest", "to_frame"]
