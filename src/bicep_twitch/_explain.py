@@ -1,0 +1,258 @@
+"""The explanation: a case's way through the tree, told in the finding's own words.
+
+Each decision on the path becomes a :class:`Step`: one sentence a person can read
+("drinks 7 cups of coffee or the like a day, more than 4.5") and, beside it, the structured
+fields a program reads (finding, value, operator, threshold, branch). The words come from the
+knowledge base (``describe``, ``yes``/``no``, ``choice_text``, ``name``, ``unit``), never from
+encoded column names.
+
+Which way a step went is read from the child the walk actually took, never by comparing the
+value with a rounded threshold again: a value close to a threshold is shown the way the tree
+really sent it.
+
+Pure Python, like the predictor: nothing here imports numpy, pandas or scikit-learn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Sequence
+
+from ._cases import decode_value
+from ._knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase
+from ._treedata import TreeData
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._predict import Result
+
+LEFT, RIGHT = "left", "right"
+# Operators in the structured fields: a known number compares with the threshold; a yes/no or
+# choice answer is matched; an unknown finding followed the branch learned for missing values.
+LE, GT, IS, UNKNOWN = "<=", ">", "is", "unknown"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One decision on the path: the sentence and its structured fields.
+
+    Attributes
+    ----------
+    node : int
+        The split node's id in the tree.
+    finding : str
+        The finding tested, by its contract id.
+    value : bool, str, int, float or None
+        The user's answer in contract form; ``None`` when it was unknown.
+    operator : str
+        ``"<="`` or ``">"`` for a known number, ``"is"`` for a yes/no or choice answer,
+        ``"unknown"`` when the finding was not answered.
+    threshold : float or None
+        The split threshold for a number finding; ``None`` for yes/no and choice findings.
+    branch : str
+        ``"left"`` or ``"right"``: the child the walk took.
+    condition : str
+        The branch taken, in words: "more than 4.5 cups a day", "yes", "twitch".
+    text : str
+        The whole step as a sentence.
+    """
+
+    node: int
+    finding: str
+    value: Any
+    operator: str
+    threshold: float | None
+    branch: str
+    condition: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "finding": self.finding,
+            "value": self.value,
+            "operator": self.operator,
+            "threshold": self.threshold,
+            "branch": self.branch,
+            "condition": self.condition,
+            "node": self.node,
+        }
+
+
+def format_threshold(x: float) -> str:
+    """A threshold or value as a person writes it: 4.5, 14.125, 7 (not 7.0)."""
+    return f"{x:.6g}"
+
+
+def _range_words(f: Finding, low: float | None, high: float | None) -> str:
+    """'more than 4.5', 'at most 10.5' or 'more than 4.5 and at most 10.5', with the unit."""
+    parts = []
+    if low is not None:
+        parts.append(f"more than {format_threshold(low)}")
+    if high is not None:
+        parts.append(f"at most {format_threshold(high)}")
+    words = " and ".join(parts)
+    return f"{words} {f.unit}" if f.unit else words
+
+
+class Explainer:
+    """Turns a tree path into :class:`Step` sentences for one tree and knowledge base.
+
+    The words for each split node (its finding and the condition on each side) are worked out
+    the first time the node is met and kept, so a warm explanation only fills in the values.
+
+    Examples
+    --------
+    >>> from bicep_twitch import Predictor
+    >>> predictor = Predictor.load()
+    >>> explainer = Explainer(predictor.tree, predictor.kb)
+    >>> row = [float("nan")] * len(predictor.tree.features)
+    >>> steps = explainer.steps(row, predictor.tree.decision_path(row))
+    >>> all(s.operator == "unknown" for s in steps)
+    True
+    """
+
+    def __init__(self, tree: TreeData, kb: KnowledgeBase):
+        missing = [name for name in tree.features if name not in kb.findings]
+        if missing:
+            raise ValueError(f"the tree tests findings the knowledge base does not know: {missing}")
+        self.tree = tree
+        self.kb = kb
+        self._findings = [kb.findings[name] for name in tree.features]
+        self._nodes: dict[int, tuple[Finding, str, str]] = {}
+
+    def _node(self, node: int) -> tuple[Finding, str, str]:
+        """(finding, condition words for the left side, for the right side) of a split node."""
+        info = self._nodes.get(node)
+        if info is None:
+            f = self._findings[self.tree.feature[node]]
+            t = self.tree.threshold[node]
+            if f.type == NUMBER:
+                info = (f, _range_words(f, None, t), _range_words(f, t, None))
+            elif f.type == YES_NO:
+                info = (f, "no", "yes")  # encoded 0.0/1.0: no goes left of any threshold in (0, 1)
+            else:
+                cut = self.tree.cut[node]
+                left = [c for i, c in enumerate(f.choices) if i <= cut]
+                right = [c for i, c in enumerate(f.choices) if i > cut]
+                info = (f, " or ".join(left), " or ".join(right))
+            self._nodes[node] = info
+        return info
+
+    def step(self, node: int, child: int, code: float) -> Step:
+        """The step at split ``node`` for encoded value ``code``, the walk having gone to ``child``."""
+        f, left_words, right_words = self._node(node)
+        went_left = child == self.tree.children_left[node]
+        branch, condition = (LEFT, left_words) if went_left else (RIGHT, right_words)
+        threshold = self.tree.threshold[node] if f.type == NUMBER else None
+        if code != code:  # NaN: not answered
+            answer = f"the answer {condition}" if f.type != NUMBER else condition
+            text = f"{f.name} was not answered, so the tree went on as for {answer}"
+            return Step(node, f.id, None, UNKNOWN, threshold, branch, condition, text)
+        value = decode_value(f, code)
+        if f.type == NUMBER:
+            said = f.describe.format(value=format_threshold(code))
+            bound = f"more than {format_threshold(threshold)}" if not went_left else f"at most {format_threshold(threshold)}"
+            return Step(node, f.id, value, LE if went_left else GT, threshold, branch, condition, f"{said}, {bound}")
+        if f.type == YES_NO:
+            text = f.yes if value else f.no
+        else:
+            text = f.choice_text.get(value, f"{f.name} is {value}")
+        return Step(node, f.id, value, IS, None, branch, condition, text)
+
+    def steps(self, row: Sequence[float], path: Sequence[int]) -> tuple[Step, ...]:
+        """One :class:`Step` per decision on ``path`` (root first) for the encoded ``row``."""
+        feature = self.tree.feature
+        return tuple(self.step(path[i], path[i + 1], row[feature[path[i]]]) for i in range(len(path) - 1))
+
+
+def summarize(steps: Sequence[Step], kb: KnowledgeBase) -> tuple[str, ...]:
+    """One line per finding on the path, repeated splits on a number merged into one range.
+
+    A number tested three times (more than 4.5, at most 10.5, more than 6.5) becomes
+    "drinks 7 cups of coffee or the like a day: more than 6.5 and at most 10.5 cups a day".
+
+    Examples
+    --------
+    >>> from bicep_twitch._knowledge import load_knowledge
+    >>> kb = load_knowledge()
+    >>> s = [Step(0, "stress_level", 8, ">", 5.5, "right", "", ""),
+    ...      Step(2, "stress_level", 8, "<=", 9.5, "left", "", "")]
+    >>> summarize(s, kb)
+    ('rates stress 8 out of 10: more than 5.5 and at most 9.5 out of 10',)
+    """
+    order: dict[str, list[Step]] = {}
+    for s in steps:
+        order.setdefault(s.finding, []).append(s)
+    lines = []
+    for fid, group in order.items():
+        f = kb.findings[fid]
+        first = group[0]
+        if f.type == NUMBER:
+            lows = [s.threshold for s in group if s.branch == RIGHT]
+            highs = [s.threshold for s in group if s.branch == LEFT]
+            words = _range_words(f, max(lows) if lows else None, min(highs) if highs else None)
+            if first.value is None:
+                lines.append(f"{f.name} was not answered; the tree went on as for {words}")
+            else:
+                lines.append(f"{f.describe.format(value=format_threshold(first.value))}: {words}")
+        elif first.value is None:
+            # An unknown answer may be sent different ways at different nodes; say each once.
+            seen = list(dict.fromkeys(s.condition for s in group))
+            lines.append(f"{f.name} was not answered; the tree went on as for the answer {' then '.join(seen)}")
+        else:
+            lines.append(first.text)
+    return tuple(lines)
+
+
+def _percent(p: float) -> str:
+    if 0 < p < 0.005:
+        return "<1%"
+    return f"{p:.0%}"
+
+
+def format_result_text(result: "Result", *, top: int = 3) -> str:
+    """The human text ``bicep-twitch predict`` prints for one result.
+
+    Cause and probability, the top ``top`` causes, the path, triage with any red flags, the
+    advice, and always, last, the note that this is not a diagnosis.
+
+    Examples
+    --------
+    >>> from bicep_twitch import Predictor
+    >>> result = Predictor.load().predict({"movement": "spasm", "weakness": True})
+    >>> text = format_result_text(result)
+    >>> "see a doctor" in text.lower() and text.rstrip().endswith(".")
+    True
+    """
+    kb = result.kb
+    if result.error is not None:
+        return f"Could not rank causes for this case: {result.error}\n\n{kb.disclaimer}\n"
+    lines = [f"Most likely: {result.label} ({_percent(result.probability)})", "", f"Top {top}:"]
+    width = max(len(kb.causes[c].label) for c, _ in result.differential[:top])
+    for rank, (cause, p) in enumerate(result.differential[:top], start=1):
+        lines.append(f"  {rank}. {kb.causes[cause].label:<{width}}  {_percent(p):>4}")
+    lines += ["", "How the tree got there:"]
+    if result.path:
+        lines += [f"  - {step.text}" for step in result.path]
+    else:
+        lines.append("  - the tree asks nothing: it gives the same answer for every case")
+    if len(result.summary) < len(result.path):
+        lines += ["", "In short:"] + [f"  - {line}" for line in result.summary]
+    lines.append("")
+    if result.triage == "see_doctor":
+        reasons = []
+        if result.cause in kb.see_doctor_causes:
+            reasons.append(f"the most likely cause, {result.label.lower()}, needs a doctor's examination")
+        flags = {flag.finding: flag.text for flag in kb.red_flags}
+        reasons += [flags[fid] for fid in result.red_flags]
+        lines.append("What to do: see a doctor (" + "; ".join(reasons) + ").")
+    else:
+        lines.append("What to do: self-care is reasonable; see a doctor if it gets worse or does not settle.")
+    lines += [f"Advice: {result.advice}", "", kb.disclaimer]
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["Step", "Explainer", "summarize", "format_result_text", "format_threshold"]

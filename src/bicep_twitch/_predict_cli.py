@@ -1,0 +1,153 @@
+"""``bicep-twitch predict``: one case from ``--case``/``--case-file``, or a CSV of cases.
+
+A thin shell over :class:`~bicep_twitch._predict.Predictor`. One case imports only the pure
+Python predictor (no numpy, pandas or scikit-learn), so the command starts fast; a CSV batch
+brings in pandas. Bad input raises :class:`InvalidCaseError` or ``UsageError``, which
+``cli.main`` turns into exit status 2 with the message on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ._cases import check_requirements, encode_value, parse_text, unknown_finding_error
+from ._errors import DataError, InvalidCaseError
+from ._knowledge import KnowledgeBase
+
+CSV_COLUMNS = ("cause", "probability", "top3", "triage", "red_flags", "path", "error")
+
+
+def _usage_error(message: str) -> Exception:
+    from .cli import UsageError
+
+    return UsageError(message)
+
+
+def parse_case_json(text: str, kb: KnowledgeBase, *, option: str = "--case") -> list[float]:
+    """Encode a case given as JSON on the command line or in a file.
+
+    JSON types are used as they are; a string is read as command-line text (``"7"``, ``"yes"``,
+    ``"?"`` for unknown), as the contract allows on the command line.
+
+    Examples
+    --------
+    >>> from bicep_twitch._knowledge import load_knowledge
+    >>> row = parse_case_json('{"stress_level": "7", "weakness": true}', load_knowledge())
+    >>> row[15], row[7]
+    (7.0, 1.0)
+    """
+    try:
+        case = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidCaseError(
+            f"{option} must be a JSON object such as '{{\"movement\": \"spasm\"}}' (got invalid JSON: {exc})"
+        ) from None
+    if not isinstance(case, dict):
+        raise InvalidCaseError(
+            f"{option} must be a JSON object such as '{{\"movement\": \"spasm\"}}' (got a JSON {type(case).__name__})"
+        )
+    encoded: dict[str, float] = {}
+    for name, value in case.items():
+        f = kb.findings.get(name)
+        if f is None:
+            raise unknown_finding_error(name, kb)
+        encoded[name] = parse_text(f, value) if isinstance(value, str) else encode_value(f, value)
+    check_requirements(kb, encoded)
+    return [encoded.get(fid, float("nan")) for fid in kb.findings]
+
+
+def case_from_args(args: argparse.Namespace, kb: KnowledgeBase) -> list[float] | None:
+    """The encoded case of ``--case`` or ``--case-file`` (``None`` when neither was given).
+
+    Shared by the subcommands that take a case (predict, render).
+    """
+    if getattr(args, "case", None) is not None and getattr(args, "case_file", None) is not None:
+        raise _usage_error("give --case or --case-file, not both")
+    if getattr(args, "case", None) is not None:
+        return parse_case_json(args.case, kb, option="--case")
+    if getattr(args, "case_file", None) is not None:
+        return parse_case_json(_read_text(args.case_file, "--case-file"), kb, option="--case-file")
+    return None
+
+
+def _read_text(path: str, option: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise _usage_error(f"{option} {path!r} cannot be read ({reason})") from None
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    """Run ``bicep-twitch predict`` for parsed arguments; return the exit status."""
+    given = [opt for opt, attr in (("--case", "case"), ("--case-file", "case_file"), ("--input", "input"))
+             if getattr(args, attr, None) is not None]
+    if len(given) != 1:
+        got = " and ".join(given) if given else "none"
+        raise _usage_error(f"give exactly one of --case, --case-file or --input (got {got})")
+    if getattr(args, "output", None) is not None and args.input is None:
+        raise _usage_error("--output goes with --input (a CSV of cases); one case prints to stdout")
+    from ._predict import Predictor
+
+    predictor = Predictor.load(args.model)
+    if args.input is not None:
+        return _run_batch(predictor, args)
+    result = predictor.predict_encoded(case_from_args(args, predictor.kb))
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        sys.stdout.write(result.text())
+    return 0
+
+
+def read_cases_csv(path: str, kb: KnowledgeBase):
+    """Read a CSV of cases as text-typed cells; only an empty cell is unknown (and '?').
+
+    pandas' other missing-value words ("NA", "nan", "null") are kept as text, so a "nan" cell is
+    reported as an error rather than silently taken for unknown.
+    """
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path, keep_default_na=False, na_values=[""], skipinitialspace=True)
+    except FileNotFoundError:
+        raise _usage_error(f"--input {path!r} does not exist") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"--input {path!r} is empty; it needs a header row of finding ids") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
+        raise DataError(f"--input {path!r} is not a readable CSV ({exc})") from None
+
+
+def _run_batch(predictor: Any, args: argparse.Namespace) -> int:
+    frame = read_cases_csv(args.input, predictor.kb)
+    predictions = predictor.predict_many(frame)
+    if args.format == "json":
+        text = json.dumps([r.to_dict() for r in predictions], indent=2) + "\n"
+    else:
+        text = predictions.to_frame().to_csv(index=False, columns=list(CSV_COLUMNS))
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        from ._io import atomic_open
+
+        try:
+            with atomic_open(args.output, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except FileNotFoundError:
+            raise _usage_error(f"--output {args.output!r}: its folder does not exist") from None
+        print(f"wrote {len(predictions)} predictions to {args.output}", file=sys.stderr)
+    if predictions.errors:
+        first = min(predictions.errors)
+        print(
+            f"bicep-twitch predict: {len(predictions.errors)} of {len(predictions)} rows could not be read "
+            f"(their 'error' column says why); first, row {first}: {predictions.errors[first]}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+__all__ = ["run_predict", "parse_case_json", "case_from_args", "read_cases_csv", "CSV_COLUMNS"]
