@@ -17,6 +17,12 @@ from ._errors import InvalidCaseError
 from ._knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase, format_number
 
 NAN = float("nan")
+
+
+def _is_bool(value: Any) -> bool:
+    """Python's bool or numpy's (named ``bool_`` before numpy 2, ``bool`` since), without importing numpy."""
+    kind = type(value)
+    return kind is bool or (kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"))
 _TRUE_WORDS = {"true": 1.0, "yes": 1.0, "1": 1.0, "false": 0.0, "no": 0.0, "0": 0.0}
 UNKNOWN_WORDS = ("", "?")
 
@@ -31,6 +37,8 @@ def unknown_finding_error(name: object, kb: KnowledgeBase) -> InvalidCaseError:
 
 
 def _bad(f: Finding, got: object) -> InvalidCaseError:
+    if hasattr(got, "item") and type(got).__module__ == "numpy":
+        got = got.item()  # show np.int64(3) as 3, the way the user wrote it
     shown = format_number(got) if isinstance(got, float) and math.isfinite(got) else repr(got)
     return InvalidCaseError(f"'{f.id}' must be {f.allowed} (got {shown})")
 
@@ -41,19 +49,19 @@ def encode_value(f: Finding, value: Any) -> float:
         return NAN
     if f.type == YES_NO:
         # bool is checked by type: 1 and 0 are numbers, not answers to a yes/no question.
-        if isinstance(value, bool) or type(value).__name__ == "bool_":
+        if _is_bool(value):
             return 1.0 if value else 0.0
         raise _bad(f, value)
     if f.type == CHOICE:
         if isinstance(value, str) and value in f.choices:
             return float(f.choices.index(value))
         raise _bad(f, value)
-    if isinstance(value, bool) or type(value).__name__ == "bool_" or not isinstance(value, Real):
+    if _is_bool(value) or not isinstance(value, Real):
         raise _bad(f, value)
     number = float(value)
     if math.isnan(number) or math.isinf(number):
         raise InvalidCaseError(
-            f"'{f.id}' must be {f.allowed} (got {value!r}); "
+            f"'{f.id}' must be {f.allowed} (got {number!r}); "
             "leave the finding out or give null/None when it is unknown"
         )
     if not f.min <= number <= f.max:

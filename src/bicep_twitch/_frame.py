@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ._cases import encode_value, parse_text, unknown_finding_error
+from ._cases import UNKNOWN_WORDS, encode_value, parse_text, unknown_finding_error
 from ._errors import InvalidCaseError
 from ._knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase
 
@@ -22,9 +22,13 @@ LABEL_COLUMNS = ("cause",)
 
 def check_columns(columns, kb: KnowledgeBase) -> None:
     """Refuse a table with a column that is neither a finding nor the ``cause`` label."""
+    seen = set()
     for name in columns:
         if name not in kb.findings and name not in LABEL_COLUMNS:
             raise unknown_finding_error(name, kb)
+        if name in seen:  # two columns for one finding: which answer counts is anyone's guess
+            raise InvalidCaseError(f"finding {name!r} is given in two columns; give each finding once")
+        seen.add(name)
 
 
 def encode_frame(frame: pd.DataFrame, kb: KnowledgeBase) -> tuple[np.ndarray, dict[int, str]]:
@@ -73,13 +77,19 @@ def _message(f: Finding, value) -> str:
 
 def _encode_column(f: Finding, col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Return (encoded values, bad-row mask) for one finding's column."""
-    missing = col.isna().to_numpy()
+    missing = col.isna().to_numpy().copy()  # writable: blank text cells are marked unknown below
     if f.type == CHOICE:
         text = col.astype("object").where(~missing, None)
         codes = {c: float(i) for i, c in enumerate(f.choices)}
+        # '' and '?' are unknown here too, as parse_text says for every other column.
+        blank = text.map(lambda v: isinstance(v, str) and v.strip() in UNKNOWN_WORDS).to_numpy(dtype=bool)
+        missing = missing | blank
         mapped = text.map(lambda v: codes.get(v.strip(), np.nan) if isinstance(v, str) else np.nan)
         values = mapped.to_numpy(dtype=np.float64)
         return values, np.isnan(values) & ~missing
+    if f.type == NUMBER and pd.api.types.is_bool_dtype(col.dtype):
+        # True is an answer to a yes/no question, not a number (encode_value refuses it too).
+        return np.full(len(col), np.nan), ~missing
     if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
         values = col.to_numpy(dtype=np.float64, na_value=np.nan)
     else:

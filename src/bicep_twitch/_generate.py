@@ -88,7 +88,21 @@ def generate_cases(n: int, *, seed: int = DEFAULT_SEED) -> pd.DataFrame:
 def generate_encoded(
     n: int, *, seed: int = DEFAULT_SEED, stream: int = TRAIN_STREAM, tables: Tables | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The encoded matrix (n, findings) and cause indices (n,) of ``generate_cases``."""
+    """The encoded matrix (n, findings) and cause indices (n,) of ``generate_cases``.
+
+    The fast path for training and benchmarks: no DataFrame, findings in knowledge-base order,
+    ``y`` indexing ``kb.cause_ids``. ``stream`` separates independent sets (training 0, test 1).
+
+    Examples
+    --------
+    >>> from bicep_twitch._generate import generate_encoded
+    >>> X, y = generate_encoded(1000, seed=7)
+    >>> X.shape, y.shape
+    ((1000, 24), (1000,))
+    """
+    n = check_count(n, "n")
+    seed = check_seed(seed)
+    stream = check_count(stream, "stream", minimum=0)
     tables = tables or compile_tables()
     X = np.empty((n, len(tables.findings)), order="F")
     y = np.empty(n, dtype=np.int64)

@@ -154,7 +154,9 @@ def format_number(value: float | None) -> str:
         return "?"
     if float(value).is_integer():
         return str(int(value))
-    return f"{value:.4g}"
+    # Ten significant digits: enough to show every value a user types (3650.5, not 3650),
+    # few enough to hide float noise (0.1 + 0.2 shows as 0.3).
+    return f"{value:.10g}"
 
 
 def load_knowledge(path: str | Path | None = None) -> KnowledgeBase:
@@ -172,49 +174,136 @@ def _load_default() -> KnowledgeBase:
 def _load(path: Path) -> KnowledgeBase:
     raw_bytes = path.read_bytes()
     try:
-        raw = json.loads(raw_bytes)
+        raw = json.loads(raw_bytes, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as exc:
         raise KnowledgeBaseError(f"{path} is not valid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise KnowledgeBaseError(f"{path} must hold a JSON object (got {type(raw).__name__})")
     if raw.get("format_version") != FORMAT_VERSION:
         raise KnowledgeBaseError(
             f"'format_version' must be {FORMAT_VERSION} (got {raw.get('format_version')!r})"
         )
-    findings = {fid: _finding(fid, spec) for fid, spec in raw["findings"].items()}
+    findings_spec = _entry("knowledge base", lambda: _mapping("findings", raw["findings"]))
+    findings = {fid: _entry(f"findings.{fid}", _finding, fid, spec) for fid, spec in findings_spec.items()}
+    for f in findings.values():
+        _check_requires(f, findings)
     background = {
-        fid: _distribution(f"findings.{fid}.background", findings[fid], spec["background"])
-        for fid, spec in raw["findings"].items()
+        fid: _entry(
+            f"findings.{fid}",
+            lambda fid=fid, spec=spec: _distribution(f"findings.{fid}.background", findings[fid], spec["background"]),
+        )
+        for fid, spec in findings_spec.items()
     }
-    causes = {cid: _cause(cid, spec, findings) for cid, spec in raw["causes"].items()}
+    causes_spec = _entry("knowledge base", lambda: _mapping("causes", raw["causes"]))
+    causes = {cid: _entry(f"causes.{cid}", _cause, cid, spec, findings) for cid, spec in causes_spec.items()}
+    if not causes or not findings:
+        raise KnowledgeBaseError("the knowledge base must define at least one cause and one finding")
     total_prior = sum(c.prior for c in causes.values())
     if not math.isclose(total_prior, 1.0, abs_tol=1e-9):
         raise KnowledgeBaseError(f"cause priors must sum to 1 (got {total_prior})")
-    triage = raw["triage"]
-    for cid in triage["see_doctor_causes"]:
+    triage = _entry("knowledge base", lambda: _mapping("triage", raw["triage"]))
+    see_doctor = _entry("triage", lambda: tuple(triage["see_doctor_causes"]))
+    for cid in see_doctor:
         if cid not in causes:
             raise KnowledgeBaseError(f"triage.see_doctor_causes names unknown cause {cid!r}")
     red_flags = tuple(
-        RedFlag(finding=fid, rule=spec["rule"], text=spec["text"], value=spec.get("value"))
-        for fid, spec in triage["red_flags"].items()
+        _entry(f"triage.red_flags.{fid}", _red_flag, fid, spec, findings)
+        for fid, spec in _entry("triage", lambda: _mapping("red_flags", triage["red_flags"])).items()
     )
-    for flag in red_flags:
-        if flag.finding not in findings or flag.rule not in ("yes", "more_than"):
-            raise KnowledgeBaseError(f"triage.red_flags.{flag.finding} is malformed")
-    answering = raw["answering"]
-    answer_counts = tuple((float(p), int(lo), int(hi)) for p, lo, hi in answering["answer_counts"])
-    if not math.isclose(sum(p for p, _, _ in answer_counts), 1.0, abs_tol=1e-9):
-        raise KnowledgeBaseError("answering.answer_counts probabilities must sum to 1")
+    answer_counts = _entry("answering", _answer_counts, raw, len(findings))
     return KnowledgeBase(
         format_version=raw["format_version"],
         findings=findings,
         causes=causes,
         background=background,
         answer_counts=answer_counts,
-        see_doctor_causes=tuple(triage["see_doctor_causes"]),
+        see_doctor_causes=see_doctor,
         red_flags=red_flags,
-        disclaimer=triage["disclaimer"],
+        disclaimer=_entry("triage", lambda: _text("triage.disclaimer", triage["disclaimer"])),
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
-        article_file=path.parent / raw["article"]["file"],
+        article_file=path.parent / _entry("article", lambda: raw["article"]["file"]),
     )
+
+
+def _no_duplicate_keys(pairs):
+    """json.loads keeps the last of two equal keys silently; a KB entry given twice is a mistake."""
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise KnowledgeBaseError(f"{key!r} is given twice in the same object")
+        out[key] = value
+    return out
+
+
+def _entry(where: str, build, *args):
+    """Run ``build(*args)``; turn a missing key or a wrong type into an error naming ``where``."""
+    try:
+        return build(*args)
+    except KnowledgeBaseError:
+        raise
+    except KeyError as exc:
+        raise KnowledgeBaseError(f"{where} is missing {exc.args[0]!r}") from None
+    except (TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise KnowledgeBaseError(f"{where} is malformed: {exc}") from None
+
+
+def _mapping(where: str, value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, dict):
+        raise KnowledgeBaseError(f"{where} must be a JSON object (got {type(value).__name__})")
+    return value
+
+
+def _text(where: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise KnowledgeBaseError(f"{where} must be a non-empty string (got {value!r})")
+    return value
+
+
+def _number(where: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise KnowledgeBaseError(f"{where} must be a finite number (got {value!r})")
+    return float(value)
+
+
+def _check_requires(f: Finding, findings: Mapping[str, Finding]) -> None:
+    """A follow-up finding needs an existing yes/no parent that is itself not a follow-up."""
+    for parent, wanted in f.requires.items():
+        where = f"findings.{f.id}.requires"
+        if parent not in findings:
+            raise KnowledgeBaseError(f"{where} names unknown finding {parent!r}")
+        if findings[parent].type != YES_NO or wanted is not True:
+            raise KnowledgeBaseError(f"{where} must name a yes/no finding as true (got {parent!r}: {wanted!r})")
+        if findings[parent].requires:
+            raise KnowledgeBaseError(f"{where} names {parent!r}, which is itself a follow-up finding")
+
+
+def _red_flag(fid: str, spec: Mapping[str, Any], findings: Mapping[str, Finding]) -> RedFlag:
+    where = f"triage.red_flags.{fid}"
+    if fid not in findings:
+        raise KnowledgeBaseError(f"{where} names unknown finding {fid!r}")
+    rule, kind = spec["rule"], findings[fid].type
+    if rule == "yes" and kind == YES_NO:
+        value = None
+    elif rule == "more_than" and kind == NUMBER:
+        value = spec["value"]
+        _number(f"{where}.value", value)  # checked, but kept as written (14, not 14.0)
+    else:
+        raise KnowledgeBaseError(f"{where}.rule must be 'yes' for yes/no or 'more_than' for numbers (got {rule!r})")
+    return RedFlag(finding=fid, rule=rule, text=_text(f"{where}.text", spec["text"]), value=value)
+
+
+def _answer_counts(raw: Mapping[str, Any], n_findings: int) -> tuple[tuple[float, int, int], ...]:
+    counts = []
+    for p, lo, hi in raw["answering"]["answer_counts"]:
+        if not (isinstance(lo, int) and isinstance(hi, int) and 1 <= lo <= hi <= n_findings) or not p > 0:
+            raise KnowledgeBaseError(
+                f"answering.answer_counts entries must be [p > 0, from, to] with 1 <= from <= to <= "
+                f"{n_findings} (got {[p, lo, hi]})"
+            )
+        counts.append((float(p), lo, hi))
+    if not counts or not math.isclose(sum(p for p, _, _ in counts), 1.0, abs_tol=1e-9):
+        raise KnowledgeBaseError("answering.answer_counts probabilities must sum to 1")
+    return tuple(counts)
 
 
 def _source(where: str, spec: Mapping[str, Any] | None) -> Source:
@@ -230,26 +319,37 @@ def _source(where: str, spec: Mapping[str, Any] | None) -> Source:
 
 def _finding(fid: str, spec: Mapping[str, Any]) -> Finding:
     kind = spec["type"]
+    if kind not in (CHOICE, YES_NO, NUMBER):
+        raise KnowledgeBaseError(f"findings.{fid}.type must be choice, yes/no or number (got {kind!r})")
+    salience = _number(f"findings.{fid}.salience", spec["salience"])
+    if salience <= 0:
+        raise KnowledgeBaseError(f"findings.{fid}.salience must be more than 0 (got {salience})")
     common = dict(
         id=fid,
         type=kind,
-        question=spec["question"],
-        name=spec["name"],
-        salience=float(spec["salience"]),
+        question=_text(f"findings.{fid}.question", spec["question"]),
+        name=_text(f"findings.{fid}.name", spec["name"]),
+        salience=salience,
         source=_source(f"findings.{fid}", spec.get("source")),
         requires=dict(spec.get("requires", {})),
     )
     if kind == CHOICE:
-        return Finding(**common, choices=tuple(spec["choices"]), choice_text=dict(spec["choice_text"]))
+        choices = tuple(spec["choices"])
+        if len(choices) < 2 or len(set(choices)) != len(choices) or set(spec["choice_text"]) != set(choices):
+            raise KnowledgeBaseError(
+                f"findings.{fid}.choices must be two or more distinct choices, each with a choice_text"
+            )
+        return Finding(**common, choices=choices, choice_text=dict(spec["choice_text"]))
     if kind == YES_NO:
-        return Finding(**common, yes=spec["yes"], no=spec["no"])
-    if kind != NUMBER:
-        raise KnowledgeBaseError(f"findings.{fid}.type must be choice, yes/no or number (got {kind!r})")
+        return Finding(**common, yes=_text(f"findings.{fid}.yes", spec["yes"]), no=_text(f"findings.{fid}.no", spec["no"]))
+    lo, hi, step = (_number(f"findings.{fid}.{key}", spec[key]) for key in ("min", "max", "step"))
+    if not (lo < hi and step > 0):
+        raise KnowledgeBaseError(f"findings.{fid} must have min < max and step > 0 (got {lo}, {hi}, {step})")
     finding = Finding(
         **common,
-        min=float(spec["min"]),
-        max=float(spec["max"]),
-        step=float(spec["step"]),
+        min=lo,
+        max=hi,
+        step=step,
         unit=spec["unit"],
         describe=spec["describe"],
         bins=tuple((float(lo), float(hi)) for lo, hi in spec["bins"]),
@@ -260,6 +360,8 @@ def _finding(fid: str, spec: Mapping[str, Any]) -> Finding:
 
 def _check_bins(f: Finding) -> None:
     """Bins must tile [min, max] on the finding's grid, in order, without gaps or overlaps."""
+    if not f.bins:
+        raise KnowledgeBaseError(f"findings.{f.id}.bins must tile {f.min}..{f.max} (got no bins)")
     expected_lo = f.min
     for lo, hi in f.bins:
         if not math.isclose(lo, expected_lo) or hi < lo:
@@ -275,16 +377,17 @@ def _check_bins(f: Finding) -> None:
 def _distribution(where: str, finding: Finding, spec: Mapping[str, Any]) -> Distribution:
     source = _source(where, spec.get("source"))
     if finding.type == YES_NO:
-        p_yes = float(spec["p_yes"])
+        p_yes = _number(f"{where}.p_yes", spec["p_yes"])
         if not 0.0 < p_yes < 1.0:
             raise KnowledgeBaseError(f"{where}.p_yes must be strictly between 0 and 1 (got {p_yes})")
         return Distribution(finding.id, source, p_yes=p_yes)
     if finding.type == CHOICE:
-        p = {c: float(spec["p"][c]) for c in finding.choices}
-        if set(spec["p"]) != set(finding.choices) or not math.isclose(sum(p.values()), 1.0):
-            raise KnowledgeBaseError(f"{where}.p must give each of {finding.choices} and sum to 1")
+        given = _mapping(f"{where}.p", spec["p"])
+        p = {c: _number(f"{where}.p.{c}", given[c]) for c in finding.choices if c in given}
+        if set(given) != set(finding.choices) or min(p.values()) <= 0 or not math.isclose(sum(p.values()), 1.0):
+            raise KnowledgeBaseError(f"{where}.p must give each of {finding.choices} a positive share, summing to 1")
         return Distribution(finding.id, source, p=p)
-    weights = tuple(float(w) for w in spec["weights"])
+    weights = tuple(_number(f"{where}.weights", w) for w in spec["weights"])
     if len(weights) != len(finding.bins) or min(weights) <= 0 or not math.isclose(sum(weights), 1.0):
         raise KnowledgeBaseError(
             f"{where}.weights must be {len(finding.bins)} positive numbers summing to 1 (got {weights})"
@@ -294,20 +397,20 @@ def _distribution(where: str, finding: Finding, spec: Mapping[str, Any]) -> Dist
 
 def _cause(cid: str, spec: Mapping[str, Any], findings: Mapping[str, Finding]) -> Cause:
     dists = {}
-    for fid, dspec in spec.get("findings", {}).items():
+    for fid, dspec in _mapping(f"causes.{cid}.findings", spec.get("findings", {})).items():
         if fid not in findings:
             raise KnowledgeBaseError(f"causes.{cid}.findings names unknown finding {fid!r}")
         dists[fid] = _distribution(f"causes.{cid}.findings.{fid}", findings[fid], dspec)
-    prior = float(spec["prior"])
+    prior = _number(f"causes.{cid}.prior", spec["prior"])
     if not 0.0 < prior < 1.0:
         raise KnowledgeBaseError(f"causes.{cid}.prior must be between 0 and 1 (got {prior})")
     return Cause(
         id=cid,
-        label=spec["label"],
+        label=_text(f"causes.{cid}.label", spec["label"]),
         prior=prior,
         source=_source(f"causes.{cid}", spec.get("source")),
         prior_source=_source(f"causes.{cid}.prior", spec.get("prior_source")),
-        advice=spec["advice"]["text"],
+        advice=_text(f"causes.{cid}.advice.text", spec["advice"]["text"]),
         advice_source=_source(f"causes.{cid}.advice", spec["advice"].get("source")),
         findings=dists,
     )
