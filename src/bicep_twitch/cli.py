@@ -120,9 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--depth", type=_positive_int, default=None, help="draw only the top N levels")
     p.set_defaults(run=_cmd_render)
 
-    p = sub.add_parser("ask", help="answer the tree's questions one at a time")
+    p = sub.add_parser(
+        "ask",
+        help="answer the tree's questions one at a time",
+        description="Ask only the questions on your path through the tree, one per line on stdin "
+        "(? or an empty line if you don't know), then print the result as predict does. "
+        "Exit status 2 if the input ends before a result, 130 on Ctrl-C.",
+    )
     p.add_argument("--model", help="model folder or metadata file (default: the shipped model)")
-    p.add_argument("--json", action="store_true", help="print the final result as JSON")
+    p.add_argument(
+        "--json", action="store_true",
+        help="print the result, the questions asked and the answers given as JSON on stdout "
+        "(the questions then go to stderr)",
+    )
     p.set_defaults(run=_cmd_ask)
     return parser
 

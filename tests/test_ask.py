@@ -1,0 +1,331 @@
+"""Tests of ``bicep-twitch ask``: the adaptive questionnaire that walks the tree."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from textwrap import dedent
+
+import pytest
+
+from bicep_twitch._ask import EndOfInput, Questionnaire, answer_hint, walk_tree
+from bicep_twitch._cases import decode_value, encode_case
+from bicep_twitch._treedata import TreeData, read_tree
+
+# A toy tree over the real findings. Node 0 tests a follow-up finding (hours after the workout),
+# so its precondition must be asked first; node 3 tests that precondition again, deeper down.
+#
+#   0 hours_after_workout <= 2 (unknown: right)
+#   |-- 1 leaf exercise_overuse
+#   `-- 2 caffeine_cups_per_day <= 4.5 (unknown: left)
+#       |-- 3 recent_arm_workout <= 0.5 (unknown: left)
+#       |   |-- 4 leaf stress_anxiety
+#       |   `-- 5 leaf exercise_overuse
+#       `-- 6 leaf caffeine
+TOY_CLASSES = ["caffeine", "exercise_overuse", "stress_anxiety"]
+
+
+def toy_tree(kb) -> TreeData:
+    features = list(kb.finding_ids)
+    at = features.index
+    return TreeData.from_arrays(
+        features=features,
+        classes=TOY_CLASSES,
+        children_left=[1, -1, 3, 4, -1, -1, -1],
+        children_right=[2, -1, 6, 5, -1, -1, -1],
+        feature=[at("hours_after_workout"), -2, at("caffeine_cups_per_day"), at("recent_arm_workout"), -2, -2, -2],
+        threshold=[2.0, -2.0, 4.5, 0.5, -2.0, -2.0, -2.0],
+        missing_go_to_left=[False, False, True, True, False, False, False],
+        value=[[1 / 3] * 3, [0, 1, 0], [0.4, 0.3, 0.3], [0, 0.5, 0.5], [0, 0, 1], [0, 1, 0], [1, 0, 0]],
+        n_samples=[30, 10, 20, 12, 6, 6, 8],
+    )
+
+
+WORKOUT_Q = (
+    "Did you do heavy or intense arm training (e.g. curls with heavy weights, many repetitions) "
+    "in the last 24 hours? (yes or no, ? if unsure)"
+)
+HOURS_Q = (
+    "How many hours after the end of that workout did it first happen? (0 means during the workout) "
+    "(number, 0-72 hours, ? if unsure)"
+)
+CAFFEINE_Q = "How many cups of coffee, energy drinks or the like a day? (number, 0-30 cups a day, ? if unsure)"
+
+
+def run_toy(kb, answers: str):
+    out = io.StringIO()
+    q = Questionnaire(toy_tree(kb), kb, stdin=io.StringIO(answers), out=out, echo=True)
+    return q, q.run(), out.getvalue()
+
+
+def test_precondition_asked_first_then_follow_up(kb):
+    _, walk, text = run_toy(kb, "yes\n1\n")
+    assert text == f"1. {WORKOUT_Q}\n> yes\n2. {HOURS_Q}\n> 1\n"
+    assert walk.path == [0, 1]
+    assert walk.case(kb) == {"recent_arm_workout": True, "hours_after_workout": 1}
+
+
+def test_follow_up_not_asked_after_no_and_answer_reused(kb):
+    _, walk, text = run_toy(kb, "no\n3\n")
+    expected = f"""\
+        1. {WORKOUT_Q}
+        > no
+           (Skipped: 'hours after the workout' applies only if you had a heavy arm workout in the last 24 hours, and you answered no; counted as unknown.)
+        2. {CAFFEINE_Q}
+        > 3
+        """
+    assert text == dedent(expected)
+    # Node 3 tests recent_arm_workout again: the first answer is reused, not asked twice.
+    assert walk.path == [0, 2, 3, 4]
+    assert [a.finding for a in walk.answers] == ["recent_arm_workout", "caffeine_cups_per_day"]
+    assert [s.finding for s in walk.skipped] == ["hours_after_workout"]
+    encode_case(walk.case(kb), kb)  # never a self-contradicting case
+
+
+def test_junk_answer_is_explained_and_asked_again(kb):
+    _, walk, text = run_toy(kb, "maybe\n\n12\nyes\n")
+    expected = f"""\
+        1. {WORKOUT_Q}
+        > maybe
+           'recent_arm_workout' must be true or false (yes/no) (got 'maybe'); please answer again, or ? if unsure.
+        > 
+           (Skipped: 'hours after the workout' applies only if you had a heavy arm workout in the last 24 hours, and you did not know; counted as unknown.)
+        2. {CAFFEINE_Q}
+        > 12
+        """
+    assert text == dedent(expected)
+    assert walk.answers[0].rejected == ["maybe"]
+    assert walk.path == [0, 2, 6]
+
+
+@pytest.mark.parametrize("answers", ["?\n?\n", "\n\n", " ? \n  \n"])
+def test_dont_know_always_reaches_a_leaf(kb, answers):
+    _, walk, _ = run_toy(kb, answers)
+    # Unknown workout -> hours skipped (unknown, goes right); unknown caffeine goes left; node 3
+    # reuses the unknown workout and goes left.
+    assert walk.path == [0, 2, 3, 4]
+    assert walk.case(kb) == {"recent_arm_workout": None, "caffeine_cups_per_day": None}
+
+
+def test_out_of_range_number_and_choice_spelling(kb):
+    f = kb.findings["movement"]
+    features = list(kb.finding_ids)
+    tree = TreeData.from_arrays(
+        features=features, classes=["caffeine", "stress_anxiety"],
+        children_left=[1, -1, -1], children_right=[2, -1, -1],
+        feature=[features.index("movement"), -2, -2], threshold=[0.5, -2.0, -2.0],
+        missing_go_to_left=[True, False, False], value=[[0.5, 0.5], [1, 0], [0, 1]], n_samples=[2, 1, 1],
+    )
+    out = io.StringIO()
+    walk = Questionnaire(tree, kb, stdin=io.StringIO("jerk\nSpasm\n"), out=out, echo=True).run()
+    assert answer_hint(f) == "(twitch or spasm, ? if unsure)"
+    assert "'movement' must be one of 'twitch', 'spasm' (got 'jerk')" in out.getvalue()
+    assert walk.case(kb) == {"movement": "spasm"} and walk.leaf == 2
+
+
+def test_end_of_input_keeps_what_was_asked(kb):
+    out = io.StringIO()
+    q = Questionnaire(toy_tree(kb), kb, stdin=io.StringIO("yes\n"), out=out, echo=True)
+    with pytest.raises(EndOfInput, match=r"input ended at question 2 \(hours_after_workout\)"):
+        q.run()
+    assert [a.finding for a in q.walk.answers] == ["recent_arm_workout"]
+    assert not q.walk.complete
+
+
+# --- the real (small) model ---------------------------------------------------------------------
+
+
+def _candidates(f, cuts):
+    """Answers worth trying for a finding: its extremes and the grid values around each cut."""
+    if f.type != "number":
+        return [float(i) for i in range(2 if f.type == "yes/no" else len(f.choices))]
+    values = {f.min, f.max}
+    for c in cuts:
+        below = math.floor(c / f.step) * f.step
+        values.update(v for v in (below, below + f.step) if f.min <= v <= f.max)
+    return sorted(values)
+
+
+def answers_reaching(tree, kb, leaf):
+    """Answers (finding id -> code) whose walk ends at ``leaf``, preferring known values; or None.
+
+    Derived from the tree alone: each finding on the root-to-leaf path must send every node that
+    tests it the way the path goes.
+    """
+    parent = {}
+    for node in range(tree.node_count):
+        for child in (tree.children_left[node], tree.children_right[node]):
+            if child != -1:
+                parent[child] = node
+    path = [leaf]
+    while path[-1] in parent:
+        path.append(parent[path[-1]])
+    path.reverse()
+    tests = {}
+    for node, child in zip(path, path[1:]):
+        tests.setdefault(tree.features[tree.feature[node]], []).append((node, child == tree.children_left[node]))
+    answers = {}
+    for fid, constraints in tests.items():
+        f = kb.findings[fid]
+        options = _candidates(f, [tree.threshold[n] for n, _ in constraints]) + [math.nan]
+        fitting = [x for x in options if all(tree.goes_left(n, x) == left for n, left in constraints)]
+        if not fitting:
+            return None
+        answers[fid] = fitting[0]
+    for fid in list(answers):  # a follow-up answered only after its precondition holds
+        for pid, wanted in kb.findings[fid].requires.items():
+            if math.isnan(answers[fid]):
+                continue
+            if pid not in answers:
+                answers[pid] = float(wanted)  # not tested on the path: asked first, answered yes
+            elif answers[pid] != float(wanted):
+                return None
+    return path, answers
+
+
+def stdin_for(tree, kb, path, answers):
+    """The answer lines in the order the questionnaire asks: path order, precondition first."""
+    lines, done = [], set()
+
+    def say(fid):
+        if fid in done:
+            return
+        done.add(fid)
+        f = kb.findings[fid]
+        for pid, wanted in f.requires.items():
+            say(pid)
+            if answers.get(pid, math.nan) != float(wanted):
+                return  # skipped, not asked
+        value = decode_value(f, answers.get(fid, math.nan))
+        lines.append("?" if value is None else str(value).lower())  # True -> "true"
+
+    for node in path[:-1]:
+        say(tree.features[tree.feature[node]])
+    return "".join(line + "\n" for line in lines)
+
+
+@pytest.fixture(scope="module")
+def model_tree(small_model):
+    return read_tree(small_model / "bicep_twitch_tree.tree.json")
+
+
+@pytest.fixture(scope="module")
+def walks_by_cause(model_tree, kb):
+    """For each cause the tree predicts, the biggest leaf reachable with consistent answers."""
+    tree = model_tree
+    found = {}
+    for leaf in sorted(tree.leaves(), key=lambda n: -tree.n_samples[n]):
+        dist = tree.value[leaf]
+        cause = tree.classes[max(range(len(dist)), key=dist.__getitem__)]
+        if cause in found:
+            continue
+        derived = answers_reaching(tree, kb, leaf)
+        if derived is not None:
+            found[cause] = (leaf, *derived)
+    return found
+
+
+def test_full_walks_reach_leaves_of_several_causes(model_tree, kb, walks_by_cause):
+    assert len(walks_by_cause) >= 5, sorted(walks_by_cause)
+    for cause, (leaf, path, answers) in walks_by_cause.items():
+        stdin = io.StringIO(stdin_for(model_tree, kb, path, answers))
+        walk = Questionnaire(model_tree, kb, stdin=stdin, out=io.StringIO(), echo=True).run()
+        assert walk.leaf == leaf, cause
+        assert walk.path == path
+        assert stdin.read() == ""  # every answer line was used: exactly the expected questions
+        assert len({a.finding for a in walk.answers}) == len(walk.answers)  # each asked once
+        assert model_tree.decision_path(encode_case(walk.case(kb), kb))[-1] == leaf
+
+
+def test_walk_equals_tree_path_on_generated_cases(model_tree, kb):
+    from bicep_twitch._generate import generate_encoded
+
+    X, _ = generate_encoded(3000, seed=11, stream=1)
+    at = {fid: j for j, fid in enumerate(kb.finding_ids)}
+    for row in X.tolist():
+        walk = walk_tree(model_tree, kb, lambda f: row[at[f.id]])
+        assert walk.path == model_tree.decision_path(row)
+        assert model_tree.decision_path(encode_case(walk.case(kb), kb)) == walk.path
+        asked = [a.finding for a in walk.answers]
+        assert len(asked) == len(set(asked)) <= model_tree.depth() + 1
+
+
+# --- the command ----------------------------------------------------------------------------------
+
+
+def ask_cli(model, stdin, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "bicep_twitch", "ask", "--model", str(model), *args],
+        input=stdin, capture_output=True, text=True, timeout=60,
+    )
+
+
+@pytest.fixture(scope="module")
+def predictor(small_model):
+    from bicep_twitch._predict import Predictor
+
+    return Predictor.load(small_model)
+
+
+def test_cli_json_result_equals_predict(small_model, model_tree, kb, walks_by_cause, predictor):
+    cause, (leaf, path, answers) = sorted(walks_by_cause.items())[0]
+    proc = ask_cli(small_model, "junk\n" + stdin_for(model_tree, kb, path, answers), "--json")
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)  # stdout holds only the JSON; the questions went to stderr
+    assert "must be" in proc.stderr and "1. " in proc.stderr
+    assert record["questions"][0]["rejected"] == ["junk"]
+    expected = predictor.predict(record["case"]).to_dict()
+    assert record["result"] == json.loads(json.dumps(expected))
+    assert record["result"]["cause"] == cause
+    assert record["result"]["leaf"] == leaf
+    assert [q["finding"] for q in record["questions"]] == list(record["case"])
+
+
+def test_cli_text_result_is_what_predict_prints(small_model, model_tree, kb, walks_by_cause, predictor):
+    from bicep_twitch._explain import format_result_text
+
+    cause, (leaf, path, answers) = sorted(walks_by_cause.items())[-1]
+    stdin = stdin_for(model_tree, kb, path, answers)
+    proc = ask_cli(small_model, stdin)
+    assert proc.returncode == 0, proc.stderr
+    case = Questionnaire(model_tree, kb, stdin=io.StringIO(stdin), out=io.StringIO()).run().case(kb)
+    result = predictor.predict(case)
+    assert result.cause == cause
+    assert proc.stdout.endswith(format_result_text(result).rstrip("\n") + "\n")
+    assert proc.stdout.count(" ? if unsure)") == len(case)
+
+
+def test_cli_end_of_input_exits_2(small_model):
+    proc = ask_cli(small_model, "")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("bicep-twitch ask: input ended at question 1")
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process")
+def test_cli_ctrl_c_exits_130(small_model):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bicep_twitch", "ask", "--model", str(small_model)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    seen = b""
+    deadline = time.monotonic() + 30
+    while not seen.endswith(b"> ") and time.monotonic() < deadline:  # wait for the first prompt
+        ready, _, _ = select.select([proc.stdout], [], [], 1.0)
+        if ready:
+            chunk = os.read(proc.stdout.fileno(), 4096)
+            if not chunk:
+                break
+            seen += chunk
+    assert seen.endswith(b"> "), seen
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert err.decode().strip() == "bicep-twitch ask: interrupted after 0 answers; no result"
