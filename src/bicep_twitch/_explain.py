@@ -15,6 +15,7 @@ Pure Python, like the predictor: nothing here imports numpy, pandas or scikit-le
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -29,6 +30,8 @@ LEFT, RIGHT = "left", "right"
 # Operators in the structured fields: a known number compares with the threshold; a yes/no or
 # choice answer is matched; an unknown finding followed the branch learned for missing values.
 LE, GT, IS, UNKNOWN = "<=", ">", "is", "unknown"
+# scikit-learn may split answered from unanswered cases (threshold +inf, missing values right).
+ANSWERED, NOT_ANSWERED = "answered", "not answered"
 
 
 @dataclass(frozen=True)
@@ -45,9 +48,11 @@ class Step:
         The user's answer in contract form; ``None`` when it was unknown.
     operator : str
         ``"<="`` or ``">"`` for a known number, ``"is"`` for a yes/no or choice answer,
-        ``"unknown"`` when the finding was not answered.
+        ``"unknown"`` when the finding was not answered, ``"answered"`` at a split that only
+        separates answered from unanswered cases.
     threshold : float or None
-        The split threshold for a number finding; ``None`` for yes/no and choice findings.
+        The split threshold for a number finding; ``None`` for yes/no and choice findings and
+        for answered-or-not splits.
     branch : str
         ``"left"`` or ``"right"``: the child the walk took.
     condition : str
@@ -129,7 +134,10 @@ class Explainer:
         if info is None:
             f = self._findings[self.tree.feature[node]]
             t = self.tree.threshold[node]
-            if f.type == NUMBER:
+            if math.isinf(t):
+                # scikit-learn's split of answered (left) from not answered (right).
+                info = (f, ANSWERED, NOT_ANSWERED)
+            elif f.type == NUMBER:
                 info = (f, _range_words(f, None, t), _range_words(f, t, None))
             elif f.type == YES_NO:
                 info = (f, "no", "yes")  # encoded 0.0/1.0: no goes left of any threshold in (0, 1)
@@ -147,20 +155,36 @@ class Explainer:
         went_left = child == self.tree.children_left[node]
         branch, condition = (LEFT, left_words) if went_left else (RIGHT, right_words)
         threshold = self.tree.threshold[node] if f.type == NUMBER else None
+        if left_words == ANSWERED:
+            return self._answered_step(node, f, code, branch, condition)
         if code != code:  # NaN: not answered
             answer = f"the answer {condition}" if f.type != NUMBER else condition
             text = f"{f.name} was not answered, so the tree went on as for {answer}"
             return Step(node, f.id, None, UNKNOWN, threshold, branch, condition, text)
         value = decode_value(f, code)
+        said = self._said(f, code, value)
         if f.type == NUMBER:
-            said = f.describe.format(value=format_threshold(code))
-            bound = f"more than {format_threshold(threshold)}" if not went_left else f"at most {format_threshold(threshold)}"
+            bound = f"at most {format_threshold(threshold)}" if went_left else f"more than {format_threshold(threshold)}"
             return Step(node, f.id, value, LE if went_left else GT, threshold, branch, condition, f"{said}, {bound}")
+        return Step(node, f.id, value, IS, None, branch, condition, said)
+
+    def _answered_step(self, node: int, f: Finding, code: float, branch: str, condition: str) -> Step:
+        """A step at a split that only separates answered from unanswered cases."""
+        if code != code:
+            text = f"{f.name} was not answered, and the tree treats unanswered cases on their own here"
+            return Step(node, f.id, None, UNKNOWN, None, branch, condition, text)
+        value = decode_value(f, code)
+        text = f"{self._said(f, code, value)}; here the tree only checks that it was answered"
+        return Step(node, f.id, value, ANSWERED, None, branch, condition, text)
+
+    @staticmethod
+    def _said(f: Finding, code: float, value: Any) -> str:
+        """A known answer as a clause: "drinks 7 cups ...", "the arm is weaker than usual"."""
+        if f.type == NUMBER:
+            return f.describe.format(value=format_threshold(code))
         if f.type == YES_NO:
-            text = f.yes if value else f.no
-        else:
-            text = f.choice_text.get(value, f"{f.name} is {value}")
-        return Step(node, f.id, value, IS, None, branch, condition, text)
+            return f.yes if value else f.no
+        return f.choice_text.get(value, f"{f.name} is {value}")
 
     def steps(self, row: Sequence[float], path: Sequence[int]) -> tuple[Step, ...]:
         """One :class:`Step` per decision on ``path`` (root first) for the encoded ``row``."""
@@ -191,19 +215,22 @@ def summarize(steps: Sequence[Step], kb: KnowledgeBase) -> tuple[str, ...]:
         f = kb.findings[fid]
         first = group[0]
         if f.type == NUMBER:
-            lows = [s.threshold for s in group if s.branch == RIGHT]
-            highs = [s.threshold for s in group if s.branch == LEFT]
+            ranged = [s for s in group if s.threshold is not None]
+            lows = [s.threshold for s in ranged if s.branch == RIGHT]
+            highs = [s.threshold for s in ranged if s.branch == LEFT]
             words = _range_words(f, max(lows) if lows else None, min(highs) if highs else None)
             if first.value is None:
-                lines.append(f"{f.name} was not answered; the tree went on as for {words}")
+                lines.append(f"{f.name} was not answered" + (f"; the tree went on as for {words}" if ranged else ""))
             else:
-                lines.append(f"{f.describe.format(value=format_threshold(first.value))}: {words}")
+                said = f.describe.format(value=format_threshold(first.value))
+                lines.append(f"{said}: {words}" if ranged else said)
         elif first.value is None:
             # An unknown answer may be sent different ways at different nodes; say each once.
-            seen = list(dict.fromkeys(s.condition for s in group))
-            lines.append(f"{f.name} was not answered; the tree went on as for the answer {' then '.join(seen)}")
+            seen = list(dict.fromkeys(s.condition for s in group if s.operator == UNKNOWN and s.condition != NOT_ANSWERED))
+            went = f"; the tree went on as for the answer {' then '.join(seen)}" if seen else ""
+            lines.append(f"{f.name} was not answered{went}")
         else:
-            lines.append(first.text)
+            lines.append(Explainer._said(f, 0.0, first.value))
     return tuple(lines)
 
 
@@ -230,9 +257,11 @@ def format_result_text(result: "Result", *, top: int = 3) -> str:
     kb = result.kb
     if result.error is not None:
         return f"Could not rank causes for this case: {result.error}\n\n{kb.disclaimer}\n"
-    lines = [f"Most likely: {result.label} ({_percent(result.probability)})", "", f"Top {top}:"]
-    width = max(len(kb.causes[c].label) for c, _ in result.differential[:top])
-    for rank, (cause, p) in enumerate(result.differential[:top], start=1):
+    # Causes the tree gives no chance at all are left out of the list, not shown as 0%.
+    ranked = [(c, p) for c, p in result.differential[:top] if p > 0]
+    lines = [f"Most likely: {result.label} ({_percent(result.probability)})", "", f"Top {len(ranked)}:"]
+    width = max(len(kb.causes[c].label) for c, _ in ranked)
+    for rank, (cause, p) in enumerate(ranked, start=1):
         lines.append(f"  {rank}. {kb.causes[cause].label:<{width}}  {_percent(p):>4}")
     lines += ["", "How the tree got there:"]
     if result.path:
@@ -245,7 +274,7 @@ def format_result_text(result: "Result", *, top: int = 3) -> str:
     if result.triage == "see_doctor":
         reasons = []
         if result.cause in kb.see_doctor_causes:
-            reasons.append(f"the most likely cause, {result.label.lower()}, needs a doctor's examination")
+            reasons.append("the most likely cause is one a doctor should examine")
         flags = {flag.finding: flag.text for flag in kb.red_flags}
         reasons += [flags[fid] for fid in result.red_flags]
         lines.append("What to do: see a doctor (" + "; ".join(reasons) + ").")
