@@ -498,8 +498,6 @@ class Predictions(Sequence):
     @property
     def causes(self) -> "np.ndarray":
         """The most likely cause id of each case (``None`` for rows with an error)."""
-        import numpy as np
-
         return self._leaf_columns()[0]
 
     def _leaf_columns(self):

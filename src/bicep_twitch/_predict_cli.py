@@ -27,6 +27,27 @@ def _usage_error(message: str) -> Exception:
     return UsageError(message)
 
 
+def read_case_json(text: str, *, option: str = "--case") -> dict[str, Any]:
+    """The JSON object of a case given on the command line (``option`` names where it came from).
+
+    Examples
+    --------
+    >>> read_case_json('{"movement": "spasm"}')
+    {'movement': 'spasm'}
+    """
+    try:
+        case = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidCaseError(
+            f"{option} must be a JSON object such as '{{\"movement\": \"spasm\"}}' (got invalid JSON: {exc})"
+        ) from None
+    if not isinstance(case, dict):
+        raise InvalidCaseError(
+            f"{option} must be a JSON object such as '{{\"movement\": \"spasm\"}}' (got a JSON {type(case).__name__})"
+        )
+    return case
+
+
 def parse_case_json(text: str, kb: KnowledgeBase, *, option: str = "--case") -> list[float]:
     """Encode a case given as JSON on the command line or in a file.
 
@@ -40,16 +61,7 @@ def parse_case_json(text: str, kb: KnowledgeBase, *, option: str = "--case") -> 
     >>> row[15], row[7]
     (7.0, 1.0)
     """
-    try:
-        case = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidCaseError(
-            f"{option} must be a JSON object such as '{{\"movement\": \"spasm\"}}' (got invalid JSON: {exc})"
-        ) from None
-    if not isinstance(case, dict):
-        raise InvalidCaseError(
-            f"{option} must be a JSON object such as '{{\"movement\": \"spasm\"}}' (got a JSON {type(case).__name__})"
-        )
+    case = read_case_json(text, option=option)
     encoded: dict[str, float] = {}
     for name, value in case.items():
         f = kb.findings.get(name)
@@ -150,4 +162,4 @@ def _run_batch(predictor: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["run_predict", "parse_case_json", "case_from_args", "read_cases_csv", "CSV_COLUMNS"]
+__all__ = ["run_predict", "read_case_json", "parse_case_json", "case_from_args", "read_cases_csv", "CSV_COLUMNS"]
