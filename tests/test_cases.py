@@ -244,3 +244,21 @@ def test_encode_frame_agrees_with_encode_case_on_generated_cases(kb):
             f = kb.findings[fid]
             case[fid] = bool(value) if f.type == "yes/no" else value
         np.testing.assert_array_equal(X[i], encode_case(case, kb))
+
+
+def test_encode_frame_of_a_csv_read_as_strings(kb):
+    import io
+
+    text = "movement,weakness,stress_level,hours_after_workout,recent_arm_workout\n" \
+           "spasm,no,3,1.5,yes\n" \
+           "?,,,,\n" \
+           "twitch,true,ten,,\n" \
+           ",,,2,false\n"
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    X, errors = encode_frame(frame, kb)
+    assert len(X) == 4
+    assert errors == {2: "'stress_level' must be a number from 0 to 10 (got 'ten')", 3: CONTRADICTION}
+    expected = encode_case({"movement": "spasm", "weakness": False, "stress_level": 3, "hours_after_workout": 1.5,
+                            "recent_arm_workout": True}, kb)
+    np.testing.assert_array_equal(X[0], expected)
+    assert np.isnan(X[1:]).all()

@@ -158,7 +158,14 @@ def _unanswered(rng: np.random.Generator, m: int, X: np.ndarray, t: Tables) -> n
     )
     target = rng.integers(t.answer_lo[component], t.answer_hi[component] + 1)
     share = t.salience / t.salience.sum()
-    p_answer = np.minimum(1.0, target * share[:, None]).astype(np.float32)
+    most = int(t.answer_hi.max())
+    if most <= 4 * len(share):
+        # Targets are small whole numbers: look the probabilities up rather than recompute
+        # them per cell (the same float64 product and float32 cast, so the same draws).
+        table = np.minimum(1.0, np.arange(most + 1) * share[:, None]).astype(np.float32)
+        p_answer = table[:, target]
+    else:
+        p_answer = np.minimum(1.0, target * share[:, None]).astype(np.float32)
     answered = (rng.random((len(t.findings), m), dtype=np.float32) < p_answer).T  # column-major like X
     for j, parent in enumerate(t.requires_yes_of):
         if parent >= 0:
@@ -166,9 +173,10 @@ def _unanswered(rng: np.random.Generator, m: int, X: np.ndarray, t: Tables) -> n
     # A case must say something; the fallback draw depends on nothing but salience.
     free = t.requires_yes_of < 0
     fallback_share = np.where(free, t.salience, 0.0)
-    fallback = np.searchsorted(np.cumsum(fallback_share) / fallback_share.sum(), rng.random(m), side="right")
-    empty = ~answered.any(axis=1)
-    answered[np.flatnonzero(empty), np.minimum(fallback[empty], len(t.findings) - 1)] = True
+    fallback_draw = rng.random(m)  # drawn for every row, so the stream does not depend on the data
+    empty = np.flatnonzero(~answered.any(axis=1))
+    fallback = np.searchsorted(np.cumsum(fallback_share) / fallback_share.sum(), fallback_draw[empty], side="right")
+    answered[empty, np.minimum(fallback, len(t.findings) - 1)] = True
     return ~answered
 
 
@@ -188,7 +196,7 @@ def to_frame(X: np.ndarray, y: np.ndarray | None, tables: Tables) -> pd.DataFram
 
 
 def write_dataset(
-    out: str | Path, *, n: int, seed: int = DEFAULT_SEED, n_test: int | None = None, chunk_rows: int = 4 * BLOCK_ROWS
+    out: str | Path, *, n: int, seed: int = DEFAULT_SEED, n_test: int | None = None, chunk_rows: int = BLOCK_ROWS
 ) -> dict:
     """Write ``train.csv``, ``test.csv`` and ``manifest.json`` under ``out``; return the manifest.
 
@@ -196,6 +204,22 @@ def write_dataset(
     moved into place together only when all are complete: a crash leaves the old files whole.
     ``n_test`` defaults to a fifth of ``n`` (at least 1). Train and test come from separate
     seed streams, so they share no case by construction.
+
+    Raises
+    ------
+    ValueError
+        When ``n``, ``n_test``, ``seed`` or ``chunk_rows`` is not allowed; the message names it.
+    PermissionError
+        When ``out`` cannot be created or written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from bicep_twitch._generate import write_dataset
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     manifest = write_dataset(out, n=1000, seed=7)
+    >>> manifest["files"]["train"]["rows"], manifest["files"]["test"]["rows"], manifest["seed"]
+    (1000, 200, 7)
     """
     n = check_count(n, "n")
     seed = check_seed(seed)
