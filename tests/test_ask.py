@@ -148,6 +148,8 @@ def _candidates(f, cuts):
         return [float(i) for i in range(2 if f.type == "yes/no" else len(f.choices))]
     values = {f.min, f.max}
     for c in cuts:
+        if math.isinf(c):  # an "answered or not" split: any known value goes left
+            continue
         below = math.floor(c / f.step) * f.step
         values.update(v for v in (below, below + f.step) if f.min <= v <= f.max)
     return sorted(values)
