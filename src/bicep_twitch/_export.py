@@ -17,7 +17,7 @@ import io
 import json
 import platform
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Union
 
 import joblib
 import numpy as np
@@ -38,6 +38,10 @@ META_NAME = f"{MODEL_STEM}.json"
 TEXT_NAME = "tree.txt"
 MODEL_FORMAT = "bicep-twitch model"
 MODEL_FORMAT_VERSION = 1
+
+# An extra file's content: text, bytes, or a function of the finished metadata record (e.g. a
+# report that quotes the tree's size, which is known only once the tree is exported).
+ExtraContent = Union[str, bytes, Callable[[dict], Union[str, bytes]]]
 
 
 def feature_encoding(kb: KnowledgeBase) -> dict[str, Any]:
@@ -101,14 +105,30 @@ def export_model(
     *,
     kb: KnowledgeBase,
     metadata: Mapping[str, Any],
-    extra_files: Mapping[str, str | bytes] | None = None,
+    extra_files: Mapping[str, ExtraContent] | None = None,
 ) -> dict[str, Any]:
     """Write the model files into ``out_dir`` atomically; return the metadata written.
 
     ``metadata`` is merged into the record (seed, data manifest hash, hyperparameters, metrics
-    ...); ``extra_files`` (name -> text or bytes) are staged with the model, e.g. the report.
+    ...); ``extra_files`` (name -> text, bytes, or a function of the record returning either)
+    are staged with the model, e.g. the report.
+
+    Raises
+    ------
+    PermissionError
+        When ``out_dir`` cannot be written; the old model there stays whole.
     """
     out = ensure_writable_dir(out_dir, parameter="out")
+    try:
+        return _export(tree, out, kb=kb, metadata=metadata, extra_files=extra_files or {})
+    except PermissionError as exc:
+        # A folder that passed the access check can still refuse writes (read-only mount, ACL).
+        raise PermissionError(
+            f"'out' must be a writable folder (got {str(out)!r}: {exc.strerror or exc}); the old model is unchanged"
+        ) from None
+
+
+def _export(tree, out: Path, *, kb: KnowledgeBase, metadata: Mapping[str, Any], extra_files) -> dict[str, Any]:
     features = list(kb.finding_ids)
     classes = [str(c) for c in tree.classes_]
     data = TreeData.from_sklearn(tree, features=features, classes=classes)
@@ -145,7 +165,9 @@ def export_model(
             "tree": {"node_count": data.node_count, "leaves": len(data.leaves()), "depth": data.depth()},
             **metadata,
         }
-        for name, content in (extra_files or {}).items():
+        for name, content in extra_files.items():
+            if callable(content):
+                content = content(record)
             path = stage[name]
             if isinstance(content, bytes):
                 path.write_bytes(content)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Callable, Sequence
 
 from ._errors import DataError, InvalidCaseError
@@ -54,11 +55,14 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 def _cmd_train(args: argparse.Namespace) -> int:
     from ._train import train_model
 
-    record = train_model(args.data, args.out, seed=args.seed)
-    metrics = record.get("metrics", {})
-    print(f"trained a tree with {record['tree']['leaves']} leaves, depth {record['tree']['depth']}; wrote {args.out}")
-    if "accuracy" in metrics:
-        print(f"test accuracy {metrics['accuracy']:.3f}")
+    record = train_model(args.data, args.out, seed=args.seed, pictures=not args.no_pictures)
+    m, tree = record["metrics"], record["tree"]
+    few = m["by_answered_findings"]["<=6"]
+    print(f"trained a tree with {tree['leaves']} leaves, depth {tree['depth']}; wrote {args.out}")
+    print(
+        f"test accuracy {m['accuracy']:.3f} = {m['ratio']:.3f} of the best possible ({m['bayes_accuracy']:.3f}); "
+        f"with at most 6 answers {few['ratio']:.3f}; report: {Path(args.out) / 'report.md'}"
+    )
     return EXIT_OK
 
 
@@ -103,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default="data/synthetic", help="synthetic cases (generated if absent)")
     p.add_argument("--out", default="models", help="model folder (default models)")
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    p.add_argument("--no-pictures", action="store_true", help="do not draw tree.svg/png/dot (faster)")
     p.set_defaults(run=_cmd_train)
 
     p = sub.add_parser("predict", help="rank the likely causes of one case or a CSV of cases")

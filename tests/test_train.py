@@ -1,0 +1,390 @@
+"""Training, cross-validation, evaluation and the train command (issue 3)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bicep_twitch import DataError
+from bicep_twitch._evaluate import calibration, evaluate, fully_answered_cases, red_flag_mask, top_k_accuracy
+from bicep_twitch._export import JOBLIB_NAME, META_NAME, TEXT_NAME, TREE_NAME
+from bicep_twitch._generate import MANIFEST_NAME, write_dataset
+from bicep_twitch._io import sha256_file
+from bicep_twitch._train import (
+    AUGMENT_SHARE,
+    AUGMENT_STREAM,
+    MAX_DEPTH,
+    NO_SPLIT,
+    REPORT_NAME,
+    choose_size,
+    encode_split,
+    expansion_order,
+    fit_tree,
+    load_split,
+    node_depths,
+    node_posteriors,
+    padded_paths,
+    split_ranks,
+    train_model,
+    truncated_leaves,
+    _encoded_from_arrays,
+)
+from bicep_twitch._treedata import read_tree
+from bicep_twitch.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+COMMITTED = REPO / "models"
+MODEL_FILES = (JOBLIB_NAME, TREE_NAME, META_NAME, TEXT_NAME, REPORT_NAME)
+
+# A cross-validation table: (min_samples_leaf, max_depth, max_leaf_nodes, accuracy, leaves).
+CV_ROWS = [
+    (1, 14, 100, 0.300, 100),
+    (1, 14, 500, 0.397, 500),
+    (1, 12, 500, 0.396, 500),
+    (20, 12, 500, 0.396, 500),
+    (1, 14, 900, 0.400, 900),
+    (1, 14, 2000, 0.399, 900),  # the same tree as 900: growth stopped early
+]
+
+
+def _rows(table):
+    keys = ("min_samples_leaf", "max_depth", "max_leaf_nodes", "accuracy", "leaves")
+    return [dict(zip(keys, row)) for row in table]
+
+
+# --------------------------------------------------------------------------------------------
+# The default model: retraining reproduces it, and it is close to the best possible
+
+
+def test_default_training_reproduces_the_committed_model(tmp_path):
+    # The full default run, data generated from nothing: the same tree, byte for byte.
+    record = train_model(tmp_path / "data", tmp_path / "model", pictures=False)
+    assert (tmp_path / "model" / TEXT_NAME).read_bytes() == (COMMITTED / TEXT_NAME).read_bytes()
+    committed = json.loads((COMMITTED / META_NAME).read_text())
+    assert record["hyperparameters"] == committed["hyperparameters"]
+    assert record["seed"] == committed["seed"] == 0
+    m = record["metrics"]
+    assert m["ratio"] >= 0.90
+    assert m["by_answered_findings"]["<=6"]["ratio"] >= 0.90
+    assert record["tree"]["depth"] <= MAX_DEPTH and m["max_path_length"] <= MAX_DEPTH
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-validation
+
+
+def test_choose_size_takes_the_simplest_tree_within_the_tolerance():
+    chosen = choose_size(_rows(CV_ROWS))
+    # 500 leaves is within 1% of the best (0.400); among those, depth 12, then min_samples_leaf 20.
+    assert (chosen["max_leaf_nodes"], chosen["max_depth"], chosen["min_samples_leaf"]) == (500, 12, 20)
+    assert choose_size(_rows(CV_ROWS), tolerance=0.0)["max_leaf_nodes"] == 900
+    assert choose_size(_rows(CV_ROWS), tolerance=0.5)["max_leaf_nodes"] == 100
+
+
+@pytest.fixture(scope="module")
+def small_split(small_data):
+    from bicep_twitch._tables import compile_tables
+
+    tables = compile_tables()
+    train = encode_split(load_split(small_data, "train")[0], tables, what="training data")
+    test = encode_split(load_split(small_data, "test")[0], tables, what="test data")
+    return train, test
+
+
+@pytest.mark.parametrize("max_depth, max_leaf_nodes", [(5, 10), (5, 200), (9, 50), (14, 10), (14, 200)])
+def test_replayed_growth_is_the_refitted_smaller_tree(small_split, max_depth, max_leaf_nodes):
+    # Cross-validation scores smaller trees by replaying a bigger one; that must be exact.
+    train, test = small_split
+    big = fit_tree(train.X, train.posterior, train.classes, max_depth=14, max_leaf_nodes=400,
+                   min_samples_leaf=1, seed=0)
+    ranks = split_ranks(expansion_order(big), node_depths(big), max_depth)
+    paths = padded_paths(big, test.X)
+    leaf = truncated_leaves(ranks[paths], paths, max_leaf_nodes)
+    small = fit_tree(train.X, train.posterior, train.classes, max_depth=max_depth,
+                     max_leaf_nodes=max_leaf_nodes, min_samples_leaf=1, seed=0)
+    np.testing.assert_allclose(big.tree_.value[leaf, 0, :], small.predict_proba(test.X))
+    assert small.get_n_leaves() == min(max_leaf_nodes - 1, int((ranks != NO_SPLIT).sum())) + 1
+
+
+# --------------------------------------------------------------------------------------------
+# Honest probabilities
+
+TOY_X = np.array([[0.0], [0.0], [1.0], [1.0], [np.nan]])
+TOY_POSTERIOR = np.array([[0.9, 0.1, 0.0], [0.7, 0.3, 0.0], [0.2, 0.8, 0.0], [0.4, 0.6, 0.0], [0.6, 0.4, 0.0]])
+
+
+def test_node_values_are_the_mean_posterior_of_the_cases_reaching_them():
+    tree = fit_tree(TOY_X, TOY_POSTERIOR, ["a", "b", "c"], max_depth=1, max_leaf_nodes=2, min_samples_leaf=1, seed=0)
+    # "c" is never the most likely cause, yet keeps its column (probability 0 here).
+    assert list(tree.classes_) == ["a", "b", "c"]
+    left, right = tree.tree_.children_left[0], tree.tree_.children_right[0]
+    goes_left = tree.apply(TOY_X) == left
+    np.testing.assert_allclose(tree.tree_.value[0, 0], TOY_POSTERIOR.mean(axis=0))
+    np.testing.assert_allclose(tree.tree_.value[left, 0], TOY_POSTERIOR[goes_left].mean(axis=0))
+    np.testing.assert_allclose(tree.tree_.value[right, 0], TOY_POSTERIOR[~goes_left].mean(axis=0))
+    assert tree.predict([[0.0]]).tolist() == ["a"] and tree.predict([[1.0]]).tolist() == ["b"]
+
+
+def test_exported_values_are_the_training_posteriors(small_model, small_data, small_split):
+    # The shipped tree's node values are the mean posteriors of exactly the cases it was fitted on.
+    import joblib
+    from bicep_twitch._tables import compile_tables
+
+    train, _ = small_split
+    tables = compile_tables()
+    n_extra = round(AUGMENT_SHARE * len(train.X))
+    extra = _encoded_from_arrays(
+        *fully_answered_cases(n_extra, seed=3, tables=tables, stream=AUGMENT_STREAM), tables)
+    estimator = joblib.load(small_model / JOBLIB_NAME).named_steps["tree"]
+    expected = node_posteriors(estimator, np.vstack([train.X, extra.X]), np.vstack([train.posterior, extra.posterior]))
+    np.testing.assert_allclose(np.array(read_tree(small_model / TREE_NAME).value), expected, rtol=1e-9, atol=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluation
+
+
+def test_evaluate_on_hand_made_cases(kb):
+    classes = sorted(kb.cause_ids)
+    at = {c: i for i, c in enumerate(classes)}
+    eye = np.eye(len(classes))
+    proba = eye[[at["caffeine"], at["caffeine"], at["alcohol"], at["medication"]]] * 0.5 + 0.5 / len(classes)
+    y = np.array([at["caffeine"], at["alcohol"], at["alcohol"], at["autoimmune"]])
+    posterior = eye[[at["caffeine"], at["alcohol"], at["alcohol"], at["medication"]]]
+    X = np.full((4, len(kb.finding_ids)), np.nan)
+    X[:2, :2] = 0.0  # two answered findings
+    X[2:, :7] = 0.0  # seven answered findings
+    m = evaluate(proba, y, posterior, X, np.array([3, 4, 5, 6]), classes=classes, kb=kb)
+    assert (m["accuracy"], m["bayes_accuracy"], m["ratio"]) == (0.5, 0.75, 0.5 / 0.75)
+    assert m["by_answered_findings"]["1-2"]["accuracy"] == 0.5
+    assert m["by_answered_findings"]["3-6"]["cases"] == 0
+    assert m["by_answered_findings"]["7+"] == {"cases": 2, "accuracy": 0.5, "bayes_accuracy": 0.5, "ratio": 1.0}
+    assert m["per_cause"]["caffeine"] == {"precision": 0.5, "recall": 1.0, "support": 1, "predicted": 2}
+    assert m["per_cause"]["alcohol"] == {"precision": 1.0, "recall": 0.5, "support": 2, "predicted": 1}
+    counts = np.array(m["confusion_matrix"]["counts"])
+    assert counts.sum() == 4 and counts[at["alcohol"], at["caffeine"]] == 1
+    assert m["see_doctor"]["recall"]["autoimmune"] == 0.0
+    # The autoimmune case was told to see a doctor: medication (a doctor-cause) was ranked first.
+    assert m["see_doctor"]["triage_recall"] == 1.0
+    assert m["mean_path_length"] == 4.5 and m["max_path_length"] == 6
+
+
+def test_top_k_and_calibration_by_hand():
+    proba = np.array([[0.8, 0.2], [0.6, 0.4]])
+    y = np.array([0, 1])
+    assert top_k_accuracy(proba, y, k=1) == 0.5
+    cal = calibration(proba, y)
+    assert cal["log_loss"] == pytest.approx(-(math.log(0.8) + math.log(0.4)) / 2)
+    assert cal["brier"] == pytest.approx((0.08 + 0.72) / 2)
+    assert [(r["cases"], r["accuracy"]) for r in cal["reliability"]] == [(1, 0.0), (1, 1.0)]
+    assert cal["ece"] == pytest.approx((0.6 + 0.2) / 2)
+
+
+def test_red_flags_follow_the_knowledge_base(kb):
+    X = np.full((4, len(kb.finding_ids)), np.nan)
+    col = {f: j for j, f in enumerate(kb.finding_ids)}
+    X[0, col["weakness"]] = 1.0
+    X[1, col["weakness"]] = 0.0
+    X[2, col["duration_days"]] = 15.0
+    X[3, col["duration_days"]] = 14.0  # "more than 14 days" is not met by 14
+    assert red_flag_mask(X, kb).tolist() == [True, False, True, False]
+
+
+def test_metrics_and_report_agree(small_model):
+    record = json.loads((small_model / META_NAME).read_text())
+    report = (small_model / REPORT_NAME).read_text()
+    m = record["metrics"]
+    counts = np.array(m["confusion_matrix"]["counts"])
+    assert counts.sum() == m["test_cases"] == 5_000
+    assert m["accuracy"] == pytest.approx(np.trace(counts) / counts.sum())
+    assert sum(m["by_answered_findings"][g]["cases"] for g in ("1-2", "3-6", "7+")) == m["test_cases"]
+    for i, cause in enumerate(record["classes"]):
+        assert m["per_cause"][cause]["recall"] == pytest.approx(counts[i, i] / max(counts[i].sum(), 1))
+    assert set(m["see_doctor"]["recall"]) == {"medication", "nerve_damage", "neuromuscular_disease", "autoimmune"}
+    assert 0 < m["top3_accuracy"] <= 1 and m["accuracy"] <= m["top3_accuracy"]
+    summary = f"| all (5,000) | {m['accuracy']:.3f} | {m['bayes_accuracy']:.3f} | {m['ratio']:.3f} | {m['top3_accuracy']:.3f}"
+    assert summary in report
+    for needle in ("## Accuracy by number of answered findings", "| 1-2 |", "| 3-6 |", "| 7+ |", "## Per cause",
+                   "## Confusion matrix", "## Causes that need a doctor", "Isaacs", f"{record['tree']['leaves']} leaves",
+                   f"mean path length {m['mean_path_length']:.2f}", "fully answered", "not a diagnosis"):
+        assert needle in report
+
+
+# --------------------------------------------------------------------------------------------
+# Bad input: a clear error, and the old model stays in place
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tiny")
+    write_dataset(out, n=3_000, n_test=600, seed=5)
+    return out
+
+
+@pytest.fixture
+def old_model(small_model, tmp_path):
+    """A copy of a trained model, and its files' bytes before the test."""
+    out = tmp_path / "models"
+    shutil.copytree(small_model, out)
+    return out, {name: (out / name).read_bytes() for name in MODEL_FILES}
+
+
+def _unchanged(old_model):
+    out, before = old_model
+    assert {name: (out / name).read_bytes() for name in MODEL_FILES} == before
+    assert not list(out.glob("*.tmp")), "a staged file was left behind"
+
+
+def _bad_copy(src: Path, dst: Path, split: str = "train", content: bytes | None = None) -> Path:
+    """Copy a dataset, optionally replace one split's file and record its hash in the manifest."""
+    shutil.copytree(src, dst)
+    if content is not None:
+        (dst / f"{split}.csv").write_bytes(content)
+        manifest = json.loads((dst / MANIFEST_NAME).read_text())
+        manifest["files"][split]["sha256"] = sha256_file(dst / f"{split}.csv")
+        (dst / MANIFEST_NAME).write_text(json.dumps(manifest))
+    return dst
+
+
+def test_data_from_another_knowledge_base(tiny_data, tmp_path, old_model):
+    data = _bad_copy(tiny_data, tmp_path / "data")
+    manifest = json.loads((data / MANIFEST_NAME).read_text())
+    manifest["knowledge_base_sha256"] = "0" * 64
+    (data / MANIFEST_NAME).write_text(json.dumps(manifest))
+    with pytest.raises(DataError, match=r"'data' must be generated from the current knowledge base .*000000000000"):
+        train_model(data, old_model[0], pictures=False)
+    _unchanged(old_model)
+
+
+def test_missing_column(tiny_data, tmp_path, old_model):
+    lines = (tiny_data / "train.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    drop = header.index("stress_level")
+    text = "\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != drop) for line in lines) + "\n"
+    data = _bad_copy(tiny_data, tmp_path / "data", content=text.encode())
+    with pytest.raises(DataError, match=r"train.csv' lacks the columns \['stress_level'\]"):
+        train_model(data, old_model[0], pictures=False)
+    _unchanged(old_model)
+
+
+@pytest.mark.parametrize(
+    "split, content, message",
+    [
+        ("train", b"", r"train.csv' is missing or empty"),
+        ("test", b"", r"test.csv' is missing or empty"),
+        ("train", None, r"train.csv' has no cases"),  # the header line alone
+    ],
+)
+def test_empty_file(tiny_data, tmp_path, old_model, split, content, message):
+    if content is None:
+        content = (tiny_data / f"{split}.csv").read_bytes().split(b"\n", 1)[0] + b"\n"
+    data = _bad_copy(tiny_data, tmp_path / "data", split=split, content=content)
+    with pytest.raises(DataError, match=message):
+        train_model(data, old_model[0], pictures=False)
+    _unchanged(old_model)
+
+
+def test_altered_data_file(tiny_data, tmp_path, old_model):
+    data = _bad_copy(tiny_data, tmp_path / "data")
+    with open(data / "train.csv", "ab") as fh:
+        fh.write(b"twitch" + b"," * 24 + b"caffeine\n")
+    with pytest.raises(DataError, match="does not match the SHA-256 in its manifest"):
+        train_model(data, old_model[0], pictures=False)
+    _unchanged(old_model)
+
+
+def test_out_is_a_file(tiny_data, tmp_path):
+    target = tmp_path / "models"
+    target.write_text("not a folder")
+    with pytest.raises(PermissionError, match=r"'out' must be a writable folder \(got '.*models'"):
+        train_model(tiny_data, target, pictures=False)
+    assert target.read_text() == "not a folder"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write anywhere")
+def test_unwritable_models_folder(tiny_data, old_model):
+    out = old_model[0]
+    out.chmod(0o555)
+    try:
+        with pytest.raises(PermissionError, match=r"'out' must be a writable folder"):
+            train_model(tiny_data, out, pictures=False)
+    finally:
+        out.chmod(0o755)
+    _unchanged(old_model)
+
+
+def test_folder_refusing_writes_keeps_the_old_model(tiny_data, old_model, monkeypatch):
+    # A folder that passes the access check but refuses to create files (read-only mount, ACL;
+    # what chmod does for a non-root user), simulated where the staged files are created.
+    import bicep_twitch._io as io_module
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(io_module.tempfile, "mkstemp", refuse)
+    with pytest.raises(PermissionError, match=r"'out' must be a writable folder .*Permission denied.*old model"):
+        train_model(tiny_data, old_model[0], pictures=False)
+    _unchanged(old_model)
+
+
+def test_crash_while_exporting_keeps_the_old_model(tiny_data, old_model, monkeypatch):
+    import bicep_twitch._export as export_module
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(export_module, "export_text", crash)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        train_model(tiny_data, old_model[0], pictures=False)
+    _unchanged(old_model)
+
+
+def test_bad_seed(tiny_data, tmp_path):
+    with pytest.raises(ValueError, match=r"'seed' must be a whole number from 0 .*\(got -1\)"):
+        train_model(tiny_data, tmp_path / "m", seed=-1)
+
+
+def test_a_failing_picture_only_warns(tiny_data, tmp_path, monkeypatch):
+    import bicep_twitch._render as render_module
+
+    def broken(model_dir):
+        raise RuntimeError("no fonts")
+
+    monkeypatch.setattr(render_module, "write_model_pictures", broken)
+    with pytest.warns(RuntimeWarning, match=r"drawing the tree failed \(no fonts\)"):
+        record = train_model(tiny_data, tmp_path / "m", seed=5)
+    assert (tmp_path / "m" / META_NAME).is_file() and record["seed"] == 5
+
+
+# --------------------------------------------------------------------------------------------
+# The command
+
+
+def test_train_command(tiny_data, tmp_path, capsys):
+    assert main(["train", "--data", str(tiny_data), "--out", str(tmp_path / "m"), "--seed", "4", "--no-pictures"]) == 0
+    out = capsys.readouterr().out
+    record = json.loads((tmp_path / "m" / META_NAME).read_text())
+    assert f"trained a tree with {record['tree']['leaves']} leaves" in out
+    assert f"{record['metrics']['ratio']:.3f} of the best possible" in out
+    assert record["seed"] == 4 and not (tmp_path / "m" / "tree.svg").exists()
+
+
+def test_train_command_bad_data_exits_2(tiny_data, tmp_path, capsys):
+    data = _bad_copy(tiny_data, tmp_path / "data", content=b"")
+    assert main(["train", "--data", str(data), "--out", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("bicep-twitch train: error: ") and "is missing or empty" in err
+
+
+def test_train_script_is_the_command():
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "train.py"), "--help"],
+                          capture_output=True, text=True, check=True)
+    assert "--no-pictures" in done.stdout and "--data" in done.stdout
