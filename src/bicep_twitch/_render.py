@@ -491,7 +491,7 @@ def _font(size: float, weight: str):
 
 
 LINE_SPACING = 1.25
-MIN_TEXT_PIXELS = 5.5  # below this a PNG shows boxes without words (unreadable, and slow to draw)
+MIN_TEXT_PIXELS = 7.0  # below this a PNG shows boxes without words (unreadable, and slow to draw)
 MIN_HEADER_PIXELS = 8.0
 
 
@@ -553,7 +553,7 @@ def _layout(scene: Scene, measure: _Measure) -> _Layout:
 
     # The legend and the reading notes go in a band above the tree, as wide as the figure.
     legend_texts = [_legend_text(scene, cid, label) for cid, label, _ in scene.causes]
-    legend_column_width = (max(measure.width(t, LEGEND_FONT_SIZE) for t in legend_texts) + 0.45) * scale
+    legend_column_width = (max(measure.width(t, LEGEND_FONT_SIZE) for t in legend_texts) + 0.7) * scale
     width = max(tree_w, 9.0, legend_column_width + 2 * MARGIN)
     legend_columns = max(1, min(len(legend_texts), int((width - 2 * MARGIN) // legend_column_width)))
     chars = max(60, int((width - 2 * MARGIN) / (LEGEND_FONT_SIZE * scale * 0.55 / 72.0)))
