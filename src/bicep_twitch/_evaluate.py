@@ -353,6 +353,16 @@ def render_report(record: Mapping[str, Any], kb: KnowledgeBase) -> str:
         [[name, _f(c["log_loss"]), _f(c["brier"]), _f(c["mean_top_probability"]), _f(c["accuracy"]), _f(c["ece"])]
          for name, c in rows],
     )
+    out += [
+        "",
+        f"On fully answered cases the shipped probabilities are less sharp than the evidence: mean top "
+        f"probability {_f(full['mean_top_probability'])} against an accuracy of {_f(full['accuracy'])} "
+        f"(calibration error {_f(full['ece'])}), because the leaves average over the cases as people answer.",
+    ] if full["mean_top_probability"] < full["accuracy"] - 0.02 else [
+        "",
+        f"On fully answered cases: mean top probability {_f(full['mean_top_probability'])}, accuracy "
+        f"{_f(full['accuracy'])} (calibration error {_f(full['ece'])}).",
+    ]
     out += ["", "Reliability of the shipped probabilities (top cause):", ""]
     out += _table(
         ["top probability", "cases", "mean probability", "how often right"],
