@@ -181,7 +181,7 @@ class Explainer:
     def _said(f: Finding, code: float, value: Any) -> str:
         """A known answer as a clause: "drinks 7 cups ...", "the arm is weaker than usual"."""
         if f.type == NUMBER:
-            return f.describe.format(value=format_threshold(code))
+            return f.describe_value(format_threshold(code))
         if f.type == YES_NO:
             return f.yes if value else f.no
         return f.choice_text.get(value, f"{f.name} is {value}")
@@ -222,7 +222,7 @@ def summarize(steps: Sequence[Step], kb: KnowledgeBase) -> tuple[str, ...]:
             if first.value is None:
                 lines.append(f"{f.name} was not answered" + (f"; the tree went on as for {words}" if ranged else ""))
             else:
-                said = f.describe.format(value=format_threshold(first.value))
+                said = f.describe_value(format_threshold(first.value))
                 lines.append(f"{said}: {words}" if ranged else said)
         elif first.value is None:
             # An unknown answer may be sent different ways at different nodes; say each once.

@@ -71,6 +71,10 @@ class Finding:
             return "true or false (yes/no)"
         return f"a number from {format_number(self.min)} to {format_number(self.max)}"
 
+    def describe_value(self, value_text: str) -> str:
+        """A number finding's answer as a clause; ``{s}`` in the template pluralises ("1 cup", "7 cups")."""
+        return self.describe.format(value=value_text, s="" if value_text == "1" else "s")
+
     def bin_sizes(self) -> tuple[int, ...]:
         """How many grid values each bin holds."""
         return tuple(int(round((hi - lo) / self.step)) + 1 for lo, hi in self.bins)
