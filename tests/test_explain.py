@@ -134,11 +134,7 @@ def test_format_result_text(toy):
           1. Too much caffeine   80%
           2. Stress or anxiety   20%
 
-        How the tree got there:
-          - drinks 7 cups of coffee or the like a day, more than 4.5
-          - drinks 7 cups of coffee or the like a day, at most 10.5
-
-        In short:
+        Why: your answers on the tree's path
           - drinks 7 cups of coffee or the like a day: more than 4.5 and at most 10.5 cups a day
 
         What to do: see a doctor (the arm is weaker than usual).
@@ -153,7 +149,6 @@ def test_format_result_text_names_a_see_doctor_cause_and_ends_with_the_disclaime
     text = format_result_text(toy.predict({"caffeine_cups_per_day": 1, "duration_days": 20}))
     assert "What to do: see a doctor (the most likely cause is one a doctor should examine; " \
            "episodes for more than 14 days)." in text
-    assert "In short" not in text  # nothing to merge
     assert text.rstrip("\n").endswith(toy.kb.disclaimer)
     self_care = format_result_text(toy.predict({"caffeine_cups_per_day": 12}))
     assert "What to do: self-care is reasonable" in self_care
@@ -207,3 +202,20 @@ def test_answered_or_not_splits_say_so(kb):
     assert summarize((known,), kb) == ("drinks 3 cups of coffee or the like a day",)
     assert summarize((unknown,), kb) == ("cups of coffee or the like a day was not answered",)
     json.dumps(known.to_dict(), allow_nan=False)
+
+
+def test_format_result_text_lists_unanswered_findings_compactly(toy):
+    text = format_result_text(toy.predict({"weakness": False}))
+    expected = dedent(
+        """\
+        Why: your answers on the tree's path
+          - the arm is not weaker than usual
+
+        Not answered, so the tree went the way it learned for unknown answers:
+          cups of coffee or the like a day (as for at most 4.5 cups a day).
+        """
+    )
+    assert expected in text
+    nothing = format_result_text(toy.predict({}))
+    assert "  - none of your answers is tested on this path" in nothing
+    assert "arm weakness (as for yes)" in nothing

@@ -16,6 +16,7 @@ Pure Python, like the predictor: nothing here imports numpy, pandas or scikit-le
 from __future__ import annotations
 
 import math
+import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -240,6 +241,34 @@ def _percent(p: float) -> str:
     return f"{p:.0%}"
 
 
+def _why_lines(result: "Result") -> list[str]:
+    """The path for people: the answers the tree used (repeated splits merged into one range),
+    then one compact paragraph for the findings it met unanswered. The step-by-step sentences
+    stay in ``result.path`` and the JSON output."""
+    kb = result.kb
+    groups: dict[str, list[Step]] = {}
+    for step in result.path:
+        groups.setdefault(step.finding, []).append(step)
+    answered = [g for g in groups.values() if g[0].value is not None]
+    unanswered = [g for g in groups.values() if g[0].value is None]
+    lines = ["Why: your answers on the tree's path"]
+    if answered:
+        lines += [f"  - {line}" for group in answered for line in summarize(group, kb)]
+    elif result.path:
+        lines.append("  - none of your answers is tested on this path")
+    else:
+        lines.append("  - the tree asks nothing: it gives the same answer for every case")
+    if unanswered:
+        parts = []
+        for group in unanswered:
+            went = " then ".join(dict.fromkeys(s.condition for s in group if s.condition != NOT_ANSWERED))
+            name = kb.findings[group[0].finding].name
+            parts.append(f"{name} (as for {went})" if went else name)
+        lines += ["", "Not answered, so the tree went the way it learned for unknown answers:"]
+        lines += textwrap.wrap("; ".join(parts) + ".", width=96, initial_indent="  ", subsequent_indent="  ")
+    return lines
+
+
 def format_result_text(result: "Result", *, top: int = 3) -> str:
     """The human text ``bicep-twitch predict`` prints for one result.
 
@@ -263,13 +292,7 @@ def format_result_text(result: "Result", *, top: int = 3) -> str:
     width = max(len(kb.causes[c].label) for c, _ in ranked)
     for rank, (cause, p) in enumerate(ranked, start=1):
         lines.append(f"  {rank}. {kb.causes[cause].label:<{width}}  {_percent(p):>4}")
-    lines += ["", "How the tree got there:"]
-    if result.path:
-        lines += [f"  - {step.text}" for step in result.path]
-    else:
-        lines.append("  - the tree asks nothing: it gives the same answer for every case")
-    if len(result.summary) < len(result.path):
-        lines += ["", "In short:"] + [f"  - {line}" for line in result.summary]
+    lines += [""] + _why_lines(result)
     lines.append("")
     if result.triage == "see_doctor":
         reasons = []
