@@ -251,10 +251,17 @@ def trained(small_model):
 
 def test_write_model_pictures_draws_the_whole_trained_tree(trained, small_model, tmp_path):
     folder = shutil.copytree(small_model, tmp_path / "model")
-    for name in ("tree.svg", "tree.png", "tree.dot"):
+    for name in ("tree.svg", "tree.png", "tree.dot", "tree-overview.svg", "tree-overview.png", "tree-overview.dot"):
         (folder / name).unlink(missing_ok=True)
     paths = write_model_pictures(folder)
-    assert paths == {"svg": folder / "tree.svg", "png": folder / "tree.png", "dot": folder / "tree.dot"}
+    assert paths == {
+        "svg": folder / "tree.svg", "png": folder / "tree.png", "dot": folder / "tree.dot",
+        "overview_svg": folder / "tree-overview.svg", "overview_png": folder / "tree-overview.png",
+        "overview_dot": folder / "tree-overview.dot",
+    }
+    assert all(path.stat().st_size > 0 for path in paths.values())
+    overview_nodes = groups(paths["overview_svg"], "node-")
+    assert 1 < len(overview_nodes) < len(groups(paths["svg"], "node-")) or trained.tree.depth() <= 4
     assert png_size(paths["png"])[1] > 100
     tree = trained.tree
     nodes = groups(paths["svg"], "node-")

@@ -871,9 +871,15 @@ def render_tree(
     return scene_to_files(scene, out_svg)
 
 
-def write_model_pictures(model_dir: str | Path) -> dict[str, Path]:
-    """Draw a trained model's whole tree into ``model_dir``: tree.svg, tree.png and tree.dot.
+OVERVIEW_DEPTH = 4  # four levels of questions fit one screen with every word legible
 
+
+def write_model_pictures(model_dir: str | Path) -> dict[str, Path]:
+    """Draw a trained model's tree into ``model_dir``.
+
+    ``tree.svg``, ``tree.png`` and ``tree.dot`` hold the whole tree (a large tree's PNG shows its
+    shape; the SVG keeps every word for zooming), and ``tree-overview.*`` the top
+    ``OVERVIEW_DEPTH`` levels with what lies below summarised: the picture a newcomer reads first.
     The train step calls this after exporting the model.
 
     Examples
@@ -883,12 +889,15 @@ def write_model_pictures(model_dir: str | Path) -> dict[str, Path]:
     >>> folder = Path(tempfile.mkdtemp()) / "model"
     >>> _ = shutil.copytree(default_model_dir(), folder)
     >>> sorted(p.name for p in write_model_pictures(folder).values())
-    ['tree.dot', 'tree.png', 'tree.svg']
+    ['tree-overview.dot', 'tree-overview.png', 'tree-overview.svg', 'tree.dot', 'tree.png', 'tree.svg']
     """
     from ._predict import Predictor
 
     model_dir = Path(model_dir)
-    return render_tree(Predictor.load(model_dir), model_dir / "tree.svg")
+    predictor = Predictor.load(model_dir)
+    paths = render_tree(predictor, model_dir / "tree.svg")
+    overview = render_tree(predictor, model_dir / "tree-overview.svg", depth=OVERVIEW_DEPTH)
+    return {**paths, **{f"overview_{kind}": path for kind, path in overview.items()}}
 
 
 def run_render(args: "argparse.Namespace") -> int:

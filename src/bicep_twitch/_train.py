@@ -381,7 +381,7 @@ def train_model(
     n_cases : int
         Training cases to generate when ``data_dir`` has none.
     pictures : bool
-        Also draw the tree into ``out_dir`` (tree.svg, tree.png, tree.dot) when the renderer is
+        Also draw the tree into ``out_dir`` (tree.svg, .png, .dot and the tree-overview.* pictures) when the renderer is
         available. A drawing failure only warns: the model itself is already in place.
 
     Returns
