@@ -29,15 +29,11 @@ from sklearn.tree import DecisionTreeClassifier, export_text
 
 from ._io import ensure_writable_dir, sha256_file, staged_files
 from ._knowledge import CHOICE, NUMBER, YES_NO, KnowledgeBase
+from ._modelfiles import JOBLIB_NAME, META_NAME, MODEL_FORMAT, MODEL_FORMAT_VERSION, TEXT_NAME, TREE_NAME
 from ._treedata import TreeData
 
-MODEL_STEM = "bicep_twitch_tree"
-JOBLIB_NAME = f"{MODEL_STEM}.joblib"
-TREE_NAME = f"{MODEL_STEM}.tree.json"
-META_NAME = f"{MODEL_STEM}.json"
-TEXT_NAME = "tree.txt"
-MODEL_FORMAT = "bicep-twitch model"
-MODEL_FORMAT_VERSION = 1
+__all__ = ["export_model", "sklearn_pipeline", "feature_encoding", "JOBLIB_NAME", "META_NAME", "TEXT_NAME", "TREE_NAME"]
+
 
 # An extra file's content: text, bytes, or a function of the finished metadata record (e.g. a
 # report that quotes the tree's size, which is known only once the tree is exported).

@@ -25,16 +25,14 @@ from ._cases import decode_value, encode_case
 from ._errors import InvalidCaseError, ModelIntegrityError, ModelNotFoundError, ModelVersionError
 from ._explain import Explainer, Step, format_result_text, summarize
 from ._knowledge import KnowledgeBase, load_knowledge
+from ._modelfiles import META_NAME as MODEL_META_NAME
+from ._modelfiles import MODEL_FORMAT
 from ._treedata import TreeData
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import pandas as pd
 
-# The file names and format the export step writes (see _export.py, which imports scikit-learn
-# and so cannot be imported here).
-MODEL_META_NAME = "bicep_twitch_tree.json"
-MODEL_FORMAT = "bicep-twitch model"
 PACKAGE_DIR = Path(__file__).resolve().parent
 PACKAGED_MODEL_DIR = PACKAGE_DIR / "_default_model"
 CHECKOUT_MODEL_DIR = PACKAGE_DIR.parents[1] / "models"
