@@ -15,7 +15,7 @@ from textwrap import dedent
 
 import pytest
 
-from bicep_twitch._ask import EndOfInput, Questionnaire, answer_hint, walk_tree
+from bicep_twitch._ask import EndOfInput, Questionnaire, answer_hint, ask, walk_tree
 from bicep_twitch._cases import decode_value, encode_case
 from bicep_twitch._treedata import TreeData, read_tree
 
@@ -331,3 +331,20 @@ def test_cli_ctrl_c_exits_130(small_model):
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 130
     assert err.decode().strip() == "bicep-twitch ask: interrupted after 0 answers; no result"
+
+
+def test_done_stops_the_questions_and_the_rest_count_as_unknown(small_model):
+    from bicep_twitch._predict import Predictor
+
+    predictor = Predictor.load(small_model)
+    first = predictor.kb.findings[predictor.tree.features[predictor.tree.feature[0]]]
+    out, result_out, err = io.StringIO(), io.StringIO(), io.StringIO()
+    status = ask(predictor, stdin=io.StringIO("done\n"), out=out, result_out=result_out, err=err, as_json=True)
+    assert status == 0 and err.getvalue() == ""
+    record = json.loads(result_out.getvalue())
+    # Only the question actually asked is listed; it and everything after it are unknown.
+    assert [q["finding"] for q in record["questions"]] == [first.id]
+    assert record["questions"][0]["value"] is None
+    assert record["result"] == predictor.predict({first.id: None}).to_dict()
+    assert "(No more questions: the rest count as unknown.)" in out.getvalue()
+    assert out.getvalue().count("? if unsure)") == 1

@@ -30,6 +30,8 @@ from ._knowledge import CHOICE, YES_NO, Finding, KnowledgeBase, format_number
 from ._treedata import TreeData
 
 NAN = float("nan")
+# Typed at any question: stop asking; this and every later question count as unknown.
+DONE_WORDS = ("done",)
 EXIT_OK, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 2, 130
 
 
@@ -90,7 +92,7 @@ class EndOfInput(Exception):
 def walk_tree(
     tree: TreeData,
     kb: KnowledgeBase,
-    answer: Callable[[Finding], "Answer | float"],
+    answer: Callable[[Finding], "Answer | float | None"],
     *,
     on_skip: Callable[[Skipped], None] | None = None,
     record: Walk | None = None,
@@ -105,7 +107,8 @@ def walk_tree(
         Gives each finding's type, question and follow-up preconditions.
     answer : callable
         Returns the answer for a finding: an :class:`Answer`, or just its code (NaN for "don't
-        know"); called at most once per finding. It may raise (e.g. :class:`EndOfInput`); ``record`` then holds the walk so far.
+        know"), or None when the finding is not to be asked at all (unknown, and not recorded as
+        asked); called at most once per finding. It may raise (e.g. :class:`EndOfInput`); ``record`` then holds the walk so far.
     on_skip : callable, optional
         Told about each follow-up finding left unasked because its precondition does not hold.
     record : Walk, optional
@@ -152,6 +155,9 @@ def walk_tree(
                 known[fid] = NAN
                 return NAN
         given = answer(f)
+        if given is None:
+            known[fid] = NAN
+            return NAN
         if not isinstance(given, Answer):
             given = Answer(fid, f.question, "", float(given))
         known[fid] = given.code
@@ -247,6 +253,7 @@ class Questionnaire:
         self.out = out
         self.echo = echo
         self.walk = Walk()
+        self.done = False  # the person typed "done": the rest is unknown, asked no more
 
     def run(self) -> Walk:
         """Ask until a leaf is reached; raises :class:`EndOfInput` if the answers run out first.
@@ -255,7 +262,9 @@ class Questionnaire:
         """
         return walk_tree(self.tree, self.kb, self._ask, on_skip=self._tell_skip, record=self.walk)
 
-    def _ask(self, f: Finding) -> Answer:
+    def _ask(self, f: Finding) -> Answer | None:
+        if self.done:
+            return None
         number = len(self.walk.answers) + 1
         self._write(f"{number}. {f.question} {answer_hint(f)}\n")
         rejected: list[str] = []
@@ -268,6 +277,10 @@ class Questionnaire:
             text = line.strip()
             if self.echo:
                 self._write(text + "\n")
+            if text.lower() in DONE_WORDS:
+                self.done = True
+                self._write("   (No more questions: the rest count as unknown.)\n")
+                return Answer(f.id, f.question, text, NAN, rejected)
             try:
                 code = parse_text(f, _normalise(f, text))
             except InvalidCaseError as exc:
@@ -312,7 +325,10 @@ def ask(
 
     kb = predictor.kb
     questionnaire = Questionnaire(predictor.tree, kb, stdin=stdin, out=out, echo=echo)
-    out.write("Answer one question at a time; ? or an empty line if you don't know. Ctrl-C stops.\n\n")
+    out.write(
+        "Answer one question at a time; ? or an empty line if you don't know; "
+        "done to stop and see the result. Ctrl-C quits.\n\n"
+    )
     try:
         walk = questionnaire.run()
     except EndOfInput as exc:
