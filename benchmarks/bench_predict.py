@@ -24,7 +24,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
 from bicep_twitch import Predictor, generate_cases
 

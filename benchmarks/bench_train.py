@@ -23,7 +23,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 from sklearn.tree import DecisionTreeClassifier
 
 from bicep_twitch._generate import generate_encoded, write_dataset

@@ -7,7 +7,6 @@ import math
 import subprocess
 import sys
 import sysconfig
-from pathlib import Path
 from textwrap import dedent
 
 import numpy as np

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import difflib
 import math
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any, Mapping
 
 from ._errors import InvalidCaseError
-from ._knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase, format_number
+from ._knowledge import CHOICE, YES_NO, Finding, KnowledgeBase, format_number
 
 NAN = float("nan")
 
@@ -88,6 +88,15 @@ def parse_text(f: Finding, text: str) -> float:
     return encode_value(f, number)
 
 
+def contradiction_message(finding: str, parent: str, wanted: bool) -> str:
+    """The error for a follow-up finding given while the case denies its precondition."""
+    return (
+        f"'{finding}' applies only when '{parent}' is {str(wanted).lower()}, "
+        f"but this case gives '{parent}' as {str(not wanted).lower()}; "
+        f"leave '{finding}' out or correct '{parent}'"
+    )
+
+
 def check_requirements(kb: KnowledgeBase, encoded: Mapping[str, float]) -> None:
     """Reject follow-up findings whose precondition the same case denies.
 
@@ -100,11 +109,7 @@ def check_requirements(kb: KnowledgeBase, encoded: Mapping[str, float]) -> None:
         for parent, wanted in kb.findings[fid].requires.items():
             parent_value = encoded.get(parent, NAN)
             if not math.isnan(parent_value) and bool(parent_value) != bool(wanted):
-                raise InvalidCaseError(
-                    f"'{fid}' applies only when '{parent}' is {str(wanted).lower()}, "
-                    f"but this case gives '{parent}' as {str(bool(parent_value)).lower()}; "
-                    f"leave '{fid}' out or correct '{parent}'"
-                )
+                raise InvalidCaseError(contradiction_message(fid, parent, wanted))
 
 
 def encode_case(case: Any, kb: KnowledgeBase) -> list[float]:
@@ -149,5 +154,5 @@ __all__ = [
     "decode_value",
     "check_requirements",
     "unknown_finding_error",
-    "NUMBER",
+    "contradiction_message",
 ]

@@ -381,7 +381,7 @@ def render_report(record: Mapping[str, Any], kb: KnowledgeBase) -> str:
         f"- trained on {record['training']['cases']:,} generated cases plus "
         f"{record['training'].get('fully_answered_cases', 0):,} fully answered ones, each labelled with its "
         "Bayes-optimal cause (the exact posterior distilled into the tree)",
-        f"- hyperparameters: " + ", ".join(f"{k} {v}" for k, v in sorted(hp.items())),
+        "- hyperparameters: " + ", ".join(f"{k} {v}" for k, v in sorted(hp.items())),
     ]
     if "noisy_label_baseline" in m:
         b = m["noisy_label_baseline"]

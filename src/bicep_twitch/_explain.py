@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ._cases import decode_value
-from ._knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase
+from ._knowledge import NUMBER, YES_NO, Finding, KnowledgeBase
 from ._treedata import TreeData
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ._cases import UNKNOWN_WORDS, encode_value, parse_text, unknown_finding_error
+from ._cases import UNKNOWN_WORDS, contradiction_message, encode_value, parse_text, unknown_finding_error
 from ._errors import InvalidCaseError
 from ._knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase
 
@@ -129,12 +129,7 @@ def _check_requirements(X: np.ndarray, kb: KnowledgeBase, errors: dict[int, str]
             p = ids.index(parent)
             contradiction = ~np.isnan(X[:, j]) & (X[:, p] == (0.0 if wanted else 1.0))
             for pos in np.flatnonzero(contradiction):
-                errors.setdefault(
-                    int(pos),
-                    f"'{f.id}' applies only when '{parent}' is {str(wanted).lower()}, "
-                    f"but this case gives '{parent}' as {str(not wanted).lower()}; "
-                    f"leave '{f.id}' out or correct '{parent}'",
-                )
+                errors.setdefault(int(pos), contradiction_message(f.id, parent, wanted))
 
 
-__all__ = ["encode_frame", "encode_frame_strict", "check_columns", "LABEL_COLUMNS", "NUMBER"]
+__all__ = ["encode_frame", "encode_frame_strict", "check_columns", "LABEL_COLUMNS"]
