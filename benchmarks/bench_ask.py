@@ -1,7 +1,7 @@
 """How many questions ``bicep-twitch ask`` asks, and how right it is, against a full 24-question form.
 
 Generated cases (the test stream) are walked through the questionnaire logic
-(:func:`bicep_twitch._ask.walk_tree`), each person answering from their own case, in two settings:
+(:func:`bicep_twitch.predict.ask.walk_tree`), each person answering from their own case, in two settings:
 
 * **fully answered**: the person knows every finding (follow-ups only after a workout, as the
   generator has it). A full form asks all 24 questions; the walk asks only those on the path.
@@ -27,12 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
-from bicep_twitch._ask import walk_tree
-from bicep_twitch._generate import TEST_STREAM, iter_blocks
-from bicep_twitch._knowledge import load_knowledge
-from bicep_twitch._posterior import posterior_matrix
-from bicep_twitch._tables import compile_tables
-from bicep_twitch._treedata import read_tree
+from bicep_twitch.predict.ask import walk_tree
+from bicep_twitch.data.generate import TEST_STREAM, iter_blocks
+from bicep_twitch.core.knowledge import load_knowledge
+from bicep_twitch.data.posterior import posterior_matrix
+from bicep_twitch.data.tables import compile_tables
+from bicep_twitch.core.tree import read_tree
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -36,8 +36,8 @@ def child(mode: str, n: int) -> dict:
     """One measurement, inside a fresh process: seconds and peak RSS."""
     import numpy as np
 
-    from bicep_twitch._generate import generate_cases, generate_encoded, write_dataset
-    from bicep_twitch._tables import compile_tables
+    from bicep_twitch.data.generate import generate_cases, generate_encoded, write_dataset
+    from bicep_twitch.data.tables import compile_tables
 
     compile_tables()  # the KB is read once per process; not what is measured
     floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

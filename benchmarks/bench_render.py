@@ -65,9 +65,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
 
-    from bicep_twitch import _render as R
-    from bicep_twitch._dot import scene_to_dot
-    from bicep_twitch._predict import Predictor
+    from bicep_twitch.draw import scene as R
+    from bicep_twitch.draw.dot import scene_to_dot
+    from bicep_twitch.predict.predictor import Predictor
 
     predictor = Predictor.load(args.model)
     tree = predictor.tree

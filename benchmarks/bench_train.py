@@ -25,8 +25,8 @@ from pathlib import Path
 
 from sklearn.tree import DecisionTreeClassifier
 
-from bicep_twitch._generate import generate_encoded, write_dataset
-from bicep_twitch._train import MAX_DEPTH, train_model
+from bicep_twitch.data.generate import generate_encoded, write_dataset
+from bicep_twitch.model.train import MAX_DEPTH, train_model
 
 TEST_CASES = 100_000
 

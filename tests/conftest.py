@@ -12,7 +12,7 @@ SHARED_ARTICLE = REPO.parent / "shared" / "article" / "what-makes-your-bicep-twi
 
 @pytest.fixture(scope="session")
 def kb():
-    from bicep_twitch._knowledge import load_knowledge
+    from bicep_twitch.core.knowledge import load_knowledge
 
     return load_knowledge()
 
@@ -20,7 +20,7 @@ def kb():
 @pytest.fixture(scope="session")
 def small_data(tmp_path_factory):
     """A small dataset on disk (train and test), seed 3."""
-    from bicep_twitch._generate import write_dataset
+    from bicep_twitch.data.generate import write_dataset
 
     out = tmp_path_factory.mktemp("data")
     write_dataset(out, n=20_000, n_test=5_000, seed=3)
@@ -30,7 +30,7 @@ def small_data(tmp_path_factory):
 @pytest.fixture(scope="session")
 def small_model(small_data, tmp_path_factory):
     """A model trained on ``small_data`` into its own folder."""
-    from bicep_twitch._train import train_model
+    from bicep_twitch.model.train import train_model
 
     out = tmp_path_factory.mktemp("model")
     train_model(small_data, out, seed=3)
@@ -53,8 +53,8 @@ def write_toy_model(out: Path) -> Path:
     import json
     from importlib.metadata import version
 
-    from bicep_twitch._knowledge import load_knowledge
-    from bicep_twitch._treedata import TreeData
+    from bicep_twitch.core.knowledge import load_knowledge
+    from bicep_twitch.core.tree import TreeData
 
     ids = list(load_knowledge().finding_ids)
     caffeine, weakness = ids.index("caffeine_cups_per_day"), ids.index("weakness")

@@ -15,9 +15,9 @@ from textwrap import dedent
 
 import pytest
 
-from bicep_twitch._ask import EndOfInput, Questionnaire, answer_hint, ask, walk_tree
-from bicep_twitch._cases import decode_value, encode_case
-from bicep_twitch._treedata import TreeData, read_tree
+from bicep_twitch.predict.ask import EndOfInput, Questionnaire, answer_hint, ask, walk_tree
+from bicep_twitch.core.cases import decode_value, encode_case
+from bicep_twitch.core.tree import TreeData, read_tree
 
 # A toy tree over the real findings. Node 0 tests a follow-up finding (hours after the workout),
 # so its precondition must be asked first; node 3 tests that precondition again, deeper down.
@@ -247,7 +247,7 @@ def test_full_walks_reach_leaves_of_several_causes(model_tree, kb, walks_by_caus
 
 
 def test_walk_equals_tree_path_on_generated_cases(model_tree, kb):
-    from bicep_twitch._generate import generate_encoded
+    from bicep_twitch.data.generate import generate_encoded
 
     X, _ = generate_encoded(3000, seed=11, stream=1)
     at = {fid: j for j, fid in enumerate(kb.finding_ids)}
@@ -271,7 +271,7 @@ def ask_cli(model, stdin, *args):
 
 @pytest.fixture(scope="module")
 def predictor(small_model):
-    from bicep_twitch._predict import Predictor
+    from bicep_twitch.predict.predictor import Predictor
 
     return Predictor.load(small_model)
 
@@ -291,7 +291,7 @@ def test_cli_json_result_equals_predict(small_model, model_tree, kb, walks_by_ca
 
 
 def test_cli_text_result_is_what_predict_prints(small_model, model_tree, kb, walks_by_cause, predictor):
-    from bicep_twitch._explain import format_result_text
+    from bicep_twitch.predict.explain import format_result_text
 
     cause, (leaf, path, answers) = sorted(walks_by_cause.items())[-1]
     stdin = stdin_for(model_tree, kb, path, answers)
@@ -334,7 +334,7 @@ def test_cli_ctrl_c_exits_130(small_model):
 
 
 def test_done_stops_the_questions_and_the_rest_count_as_unknown(small_model):
-    from bicep_twitch._predict import Predictor
+    from bicep_twitch.predict.predictor import Predictor
 
     predictor = Predictor.load(small_model)
     first = predictor.kb.findings[predictor.tree.features[predictor.tree.feature[0]]]

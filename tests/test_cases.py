@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from bicep_twitch import InvalidCaseError
-from bicep_twitch._cases import decode_value, encode_case, encode_value, parse_text
-from bicep_twitch._frame import encode_frame, encode_frame_strict
+from bicep_twitch.core.cases import decode_value, encode_case, encode_value, parse_text
+from bicep_twitch.data.frame import encode_frame, encode_frame_strict
 
 GOOD_CASE = {"movement": "spasm", "recent_arm_workout": True, "hours_after_workout": 1, "stress_level": 3}
 CONTRADICTION = (

@@ -9,9 +9,9 @@ from textwrap import dedent
 
 import pytest
 
-from bicep_twitch._explain import Explainer, Step, format_result_text, summarize
-from bicep_twitch._predict import Predictor
-from bicep_twitch._treedata import TreeData
+from bicep_twitch.predict.explain import Explainer, Step, format_result_text, summarize
+from bicep_twitch.predict.predictor import Predictor
+from bicep_twitch.core.tree import TreeData
 
 NAN = math.nan
 

@@ -15,12 +15,12 @@ import pytest
 import sklearn
 from sklearn.tree import DecisionTreeClassifier
 
-from bicep_twitch._evaluate import fully_answered_cases
-from bicep_twitch._export import JOBLIB_NAME, META_NAME, TEXT_NAME, TREE_NAME, export_model
-from bicep_twitch._generate import MANIFEST_NAME, to_frame
+from bicep_twitch.model.evaluate import fully_answered_cases
+from bicep_twitch.model.export import JOBLIB_NAME, META_NAME, TEXT_NAME, TREE_NAME, export_model
+from bicep_twitch.data.generate import MANIFEST_NAME, to_frame
 from bicep_twitch._io import sha256_file
-from bicep_twitch._tables import compile_tables
-from bicep_twitch._treedata import read_tree
+from bicep_twitch.data.tables import compile_tables
+from bicep_twitch.core.tree import read_tree
 
 # Toy training data: only the caffeine finding varies.
 CAFFEINE = [0.0, 1.0, 2.0, 6.0, 7.0, 9.0]
@@ -155,7 +155,7 @@ def test_thresholds_agree_at_float32_boundaries(kb, small_model):
 def test_failed_export_keeps_the_old_files(kb, tmp_path, monkeypatch):
     export_model(_toy_tree(kb), tmp_path, kb=kb, metadata={"seed": 0})
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    import bicep_twitch._export as export_module
+    import bicep_twitch.model.export as export_module
 
     def crash(*args, **kwargs):
         raise OSError("disk full")

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from bicep_twitch import generate_cases
-from bicep_twitch import _generate
-from bicep_twitch._generate import BLOCK_ROWS, generate_encoded, read_manifest, write_dataset
+from bicep_twitch.data import generate as _generate
+from bicep_twitch.data.generate import BLOCK_ROWS, generate_encoded, read_manifest, write_dataset
 from bicep_twitch._io import sha256_file
 
 N_STATS = 200_000  # cases for the statistical checks: < 0.3 s to draw

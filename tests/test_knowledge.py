@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bicep_twitch._knowledge import (
+from bicep_twitch.core.knowledge import (
     KNOWLEDGE_DIR,
     KNOWLEDGE_FILE,
     KnowledgeBaseError,

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from bicep_twitch import InvalidCaseError, bayes_posterior, generate_cases
-from bicep_twitch._generate import generate_encoded
-from bicep_twitch._knowledge import KNOWLEDGE_FILE
-from bicep_twitch._posterior import posterior_matrix
+from bicep_twitch.data.generate import generate_encoded
+from bicep_twitch.core.knowledge import KNOWLEDGE_FILE
+from bicep_twitch.data.posterior import posterior_matrix
 
 RAW = json.loads(KNOWLEDGE_FILE.read_text(encoding="utf-8"))
 

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bicep_twitch import InvalidCaseError, Predictor
-from bicep_twitch._knowledge import load_knowledge
-from bicep_twitch._predict_cli import parse_case_json
+from bicep_twitch.core.knowledge import load_knowledge
+from bicep_twitch.cli.case_input import parse_case_json
 
 KB = load_knowledge()
 IDS = list(KB.finding_ids)
@@ -108,6 +108,6 @@ def test_valid_cases_get_a_full_differential_summing_to_one(predictor, case):
 
 
 def _row(case):
-    from bicep_twitch._cases import encode_case
+    from bicep_twitch.core.cases import encode_case
 
     return encode_case(case, KB)

@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 
 from bicep_twitch import InvalidCaseError
-from bicep_twitch._render import (
+from bicep_twitch.draw.scene import (
     CAUSE_COLOURS,
     branch_words,
     build_scene,
@@ -27,8 +27,8 @@ from bicep_twitch._render import (
     render_tree,
     write_model_pictures,
 )
-from bicep_twitch._knowledge import format_number
-from bicep_twitch._treedata import TreeData
+from bicep_twitch.core.knowledge import format_number
+from bicep_twitch.core.tree import TreeData
 from bicep_twitch.cli import main
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -244,7 +244,7 @@ def test_out_must_be_an_svg(toy, tmp_path):
 
 @pytest.fixture(scope="module")
 def trained(small_model):
-    from bicep_twitch._predict import Predictor
+    from bicep_twitch.predict.predictor import Predictor
 
     return Predictor.load(small_model)
 
@@ -288,7 +288,7 @@ def test_trained_tree_case_path_matches_the_predictor(trained, tmp_path):
 
 
 def _row(predictor, case):
-    from bicep_twitch._cases import encode_case
+    from bicep_twitch.core.cases import encode_case
 
     return encode_case(case, predictor.kb)
 

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 from bicep_twitch import DataError
-from bicep_twitch._evaluate import calibration, evaluate, red_flag_mask, top_k_accuracy
-from bicep_twitch._export import JOBLIB_NAME, META_NAME, TEXT_NAME, TREE_NAME
-from bicep_twitch._generate import MANIFEST_NAME, write_dataset
+from bicep_twitch.model.evaluate import calibration, evaluate, red_flag_mask, top_k_accuracy
+from bicep_twitch.model.export import JOBLIB_NAME, META_NAME, TEXT_NAME, TREE_NAME
+from bicep_twitch.data.generate import MANIFEST_NAME, write_dataset
 from bicep_twitch._io import sha256_file
-from bicep_twitch._train import (
+from bicep_twitch.model.train import (
     MAX_DEPTH,
     NO_SPLIT,
     REPORT_NAME,
@@ -34,7 +34,7 @@ from bicep_twitch._train import (
     train_model,
     truncated_leaves,
 )
-from bicep_twitch._treedata import read_tree
+from bicep_twitch.core.tree import read_tree
 from bicep_twitch.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -88,7 +88,7 @@ def test_choose_size_takes_the_simplest_tree_within_the_tolerance():
 
 @pytest.fixture(scope="module")
 def small_split(small_data):
-    from bicep_twitch._tables import compile_tables
+    from bicep_twitch.data.tables import compile_tables
 
     tables = compile_tables()
     train = encode_split(load_split(small_data, "train")[0], tables, what="training data")
@@ -332,7 +332,7 @@ def test_folder_refusing_writes_keeps_the_old_model(tiny_data, old_model, monkey
 
 
 def test_crash_while_exporting_keeps_the_old_model(tiny_data, old_model, monkeypatch):
-    import bicep_twitch._export as export_module
+    import bicep_twitch.model.export as export_module
 
     def crash(*args, **kwargs):
         raise RuntimeError("disk on fire")
@@ -349,7 +349,7 @@ def test_bad_seed(tiny_data, tmp_path):
 
 
 def test_a_failing_picture_only_warns(tiny_data, tmp_path, monkeypatch):
-    import bicep_twitch._render as render_module
+    import bicep_twitch.draw.scene as render_module
 
     def broken(model_dir):
         raise RuntimeError("no fonts")

@@ -30,18 +30,18 @@ __all__ = [
 
 # Public name -> private module that defines it; loaded on first access (PEP 562).
 _LAZY = {
-    "Predictor": "._predict",
-    "Result": "._predict",
-    "generate_cases": "._generate",
-    "bayes_posterior": "._posterior",
-    "load_knowledge": "._knowledge",
+    "Predictor": ".predict.predictor",
+    "Result": ".predict.predictor",
+    "generate_cases": ".data.generate",
+    "bayes_posterior": ".data.posterior",
+    "load_knowledge": ".core.knowledge",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._generate import generate_cases
-    from ._knowledge import load_knowledge
-    from ._posterior import bayes_posterior
-    from ._predict import Predictor, Result
+    from .data.generate import generate_cases
+    from .core.knowledge import load_knowledge
+    from .data.posterior import bayes_posterior
+    from .predict.predictor import Predictor, Result
 
 
 def __getattr__(name: str):

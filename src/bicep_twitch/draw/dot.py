@@ -1,6 +1,6 @@
 """The tree as Graphviz DOT, for people who lay trees out with Graphviz.
 
-It writes the same :class:`~bicep_twitch._render.Scene` the picture shows (same nodes, words,
+It writes the same :class:`~bicep_twitch.draw.scene.Scene` the picture shows (same nodes, words,
 colours, cut and marked path), so ``dot -Tsvg tree.dot`` gives that picture in Graphviz's layout.
 Pure text: nothing here needs Graphviz or matplotlib.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._render import Scene
+    from ..draw.scene import Scene
 
 
 def dot_quote(text: str) -> str:
@@ -30,13 +30,13 @@ def scene_to_dot(scene: "Scene") -> str:
     Examples
     --------
     >>> from bicep_twitch import Predictor
-    >>> from bicep_twitch._render import build_scene
+    >>> from bicep_twitch.draw.scene import build_scene
     >>> predictor = Predictor.load()
     >>> dot = scene_to_dot(build_scene(predictor.tree, predictor.kb, depth=1))
     >>> dot.splitlines()[0], dot.count(" -> ")
     ('digraph bicep_twitch_tree {', 2)
     """
-    from ._render import CUT, FADED_EDGE, FADED_INK, PATH_EDGE, SPLIT, SPLIT_FILL, _mix, cause_colour
+    from ..draw.scene import CUT, FADED_EDGE, FADED_INK, PATH_EDGE, SPLIT, SPLIT_FILL, _mix, cause_colour
 
     lines = [
         "digraph bicep_twitch_tree {",

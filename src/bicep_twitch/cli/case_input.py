@@ -1,6 +1,6 @@
 """``bicep-twitch predict``: one case from ``--case``/``--case-file``, or a CSV of cases.
 
-A thin shell over :class:`~bicep_twitch._predict.Predictor`. One case imports only the pure
+A thin shell over :class:`~bicep_twitch.predict.predictor.Predictor`. One case imports only the pure
 Python predictor (no numpy, pandas or scikit-learn), so the command starts fast; a CSV batch
 brings in pandas. Bad input raises :class:`InvalidCaseError` or ``UsageError``, which
 ``cli.main`` turns into exit status 2 with the message on stderr.
@@ -14,15 +14,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._cases import check_requirements, encode_value, parse_text, unknown_finding_error
-from ._errors import DataError, InvalidCaseError
-from ._knowledge import KnowledgeBase
+from ..core.cases import check_requirements, encode_value, parse_text, unknown_finding_error
+from .._errors import DataError, InvalidCaseError
+from ..core.knowledge import KnowledgeBase
 
 CSV_COLUMNS = ("cause", "probability", "top3", "triage", "red_flags", "path", "error")
 
 
 def _usage_error(message: str) -> Exception:
-    from .cli import UsageError
+    from . import UsageError
 
     return UsageError(message)
 
@@ -56,7 +56,7 @@ def parse_case_json(text: str, kb: KnowledgeBase, *, option: str = "--case") -> 
 
     Examples
     --------
-    >>> from bicep_twitch._knowledge import load_knowledge
+    >>> from bicep_twitch.core.knowledge import load_knowledge
     >>> row = parse_case_json('{"stress_level": "7", "weakness": true}', load_knowledge())
     >>> row[15], row[7]
     (7.0, 1.0)
@@ -103,7 +103,7 @@ def run_predict(args: argparse.Namespace) -> int:
         raise _usage_error(f"give exactly one of --case, --case-file or --input (got {got})")
     if getattr(args, "output", None) is not None and args.input is None:
         raise _usage_error("--output goes with --input (a CSV of cases); one case prints to stdout")
-    from ._predict import Predictor
+    from ..predict.predictor import Predictor
 
     predictor = Predictor.load(args.model)
     if args.input is not None:
@@ -144,7 +144,7 @@ def _run_batch(predictor: Any, args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        from ._io import atomic_open
+        from .._io import atomic_open
 
         try:
             with atomic_open(args.output, "w", encoding="utf-8", newline="") as fh:

@@ -35,15 +35,15 @@ import pandas as pd
 from sklearn.model_selection import KFold
 from sklearn.tree import DecisionTreeClassifier
 
-from ._errors import DataError
-from ._evaluate import FEW_ANSWERS, accuracy_block, calibration, evaluate, fully_answered_cases, render_report
-from ._export import export_model
-from ._frame import encode_frame_strict
-from ._generate import DEFAULT_SEED, MANIFEST_NAME, check_count, check_seed, read_manifest, write_dataset
-from ._io import ensure_writable_dir, sha256_file
-from ._knowledge import load_knowledge
-from ._posterior import posterior_matrix
-from ._tables import Tables, compile_tables
+from .._errors import DataError
+from ..model.evaluate import FEW_ANSWERS, accuracy_block, calibration, evaluate, fully_answered_cases, render_report
+from ..model.export import export_model
+from ..data.frame import encode_frame_strict
+from ..data.generate import DEFAULT_SEED, MANIFEST_NAME, check_count, check_seed, read_manifest, write_dataset
+from .._io import ensure_writable_dir, sha256_file
+from ..core.knowledge import load_knowledge
+from ..data.posterior import posterior_matrix
+from ..data.tables import Tables, compile_tables
 
 DEFAULT_DATA_DIR = Path("data/synthetic")
 DEFAULT_MODEL_DIR = Path("models")
@@ -401,7 +401,7 @@ def train_model(
     Examples
     --------
     >>> import tempfile
-    >>> from bicep_twitch._train import train_model
+    >>> from bicep_twitch.model.train import train_model
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     record = train_model(f"{tmp}/data", f"{tmp}/model", n_cases=20_000, pictures=False)
     >>> record["tree"]["depth"] <= 14, record["metrics"]["ratio"] > 0.8
@@ -508,10 +508,10 @@ def _encoded_from_arrays(X: np.ndarray, y_kb: np.ndarray, tables: Tables) -> Enc
 
 def _write_pictures(model_dir: Path) -> None:
     """Draw the tree beside the model with the renderer (issue 5), when it is installed."""
-    if importlib.util.find_spec("bicep_twitch._render") is None:
+    if importlib.util.find_spec("bicep_twitch.draw.scene") is None:
         return
     try:
-        from ._render import write_model_pictures
+        from ..draw.scene import write_model_pictures
 
         write_model_pictures(model_dir)
     except Exception as exc:  # noqa: BLE001 - the model is written; a picture must not undo that

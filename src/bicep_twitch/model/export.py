@@ -27,10 +27,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 from sklearn.tree import DecisionTreeClassifier, export_text
 
-from ._io import ensure_writable_dir, sha256_file, staged_files
-from ._knowledge import CHOICE, NUMBER, YES_NO, KnowledgeBase
-from ._modelfiles import JOBLIB_NAME, META_NAME, MODEL_FORMAT, MODEL_FORMAT_VERSION, TEXT_NAME, TREE_NAME
-from ._treedata import TreeData
+from .._io import ensure_writable_dir, sha256_file, staged_files
+from ..core.knowledge import CHOICE, NUMBER, YES_NO, KnowledgeBase
+from ..core.model_folder import JOBLIB_NAME, META_NAME, MODEL_FORMAT, MODEL_FORMAT_VERSION, TEXT_NAME, TREE_NAME
+from ..core.tree import TreeData
 
 __all__ = ["export_model", "sklearn_pipeline", "feature_encoding", "JOBLIB_NAME", "META_NAME", "TEXT_NAME", "TREE_NAME"]
 
@@ -174,6 +174,6 @@ def _export(tree, out: Path, *, kb: KnowledgeBase, metadata: Mapping[str, Any], 
 
 
 def _own_version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return __version__

@@ -24,10 +24,10 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, TextIO
 
-from ._cases import decode_value, parse_text
-from ._errors import InvalidCaseError
-from ._knowledge import CHOICE, YES_NO, Finding, KnowledgeBase, format_number
-from ._treedata import TreeData
+from ..core.cases import decode_value, parse_text
+from .._errors import InvalidCaseError
+from ..core.knowledge import CHOICE, YES_NO, Finding, KnowledgeBase, format_number
+from ..core.tree import TreeData
 
 NAN = float("nan")
 # Typed at any question: stop asking; this and every later question count as unknown.
@@ -121,8 +121,8 @@ def walk_tree(
 
     Examples
     --------
-    >>> from bicep_twitch._knowledge import load_knowledge
-    >>> from bicep_twitch._treedata import TreeData
+    >>> from bicep_twitch.core.knowledge import load_knowledge
+    >>> from bicep_twitch.core.tree import TreeData
     >>> kb = load_knowledge()
     >>> features = list(kb.finding_ids)
     >>> tree = TreeData.from_arrays(  # root asks about caffeine: up to 4.5 cups left, else right
@@ -187,7 +187,7 @@ def answer_hint(f: Finding) -> str:
 
     Examples
     --------
-    >>> from bicep_twitch._knowledge import load_knowledge
+    >>> from bicep_twitch.core.knowledge import load_knowledge
     >>> answer_hint(load_knowledge().findings["caffeine_cups_per_day"])
     '(number, 0-30 cups a day, ? if unsure)'
     """
@@ -223,8 +223,8 @@ class Questionnaire:
     Examples
     --------
     >>> import io
-    >>> from bicep_twitch._knowledge import load_knowledge
-    >>> from bicep_twitch._treedata import TreeData
+    >>> from bicep_twitch.core.knowledge import load_knowledge
+    >>> from bicep_twitch.core.tree import TreeData
     >>> kb = load_knowledge()
     >>> features = list(kb.finding_ids)
     >>> tree = TreeData.from_arrays(
@@ -321,7 +321,7 @@ def ask(
     object ``{"questions", "skipped", "case", "result"}`` where ``result`` is
     ``predictor.predict(case).to_dict()``.
     """
-    from ._explain import format_result_text
+    from ..predict.explain import format_result_text
 
     kb = predictor.kb
     questionnaire = Questionnaire(predictor.tree, kb, stdin=stdin, out=out, echo=echo)
@@ -364,7 +364,7 @@ def run_ask(args: Any) -> int:
 
     With ``--json`` the questions go to stderr instead, so stdout holds only the JSON result.
     """
-    from ._predict import Predictor
+    from ..predict.predictor import Predictor
 
     predictor = Predictor.load(getattr(args, "model", None))
     as_json = bool(getattr(args, "json", False))

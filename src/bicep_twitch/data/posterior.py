@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._frame import encode_frame_strict
-from ._knowledge import NUMBER
-from ._tables import Tables, compile_tables
+from ..data.frame import encode_frame_strict
+from ..core.knowledge import NUMBER
+from ..data.tables import Tables, compile_tables
 
 
 def bayes_posterior(cases: pd.DataFrame) -> pd.DataFrame:

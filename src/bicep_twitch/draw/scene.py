@@ -1,10 +1,10 @@
 """Draw the tree: a picture a person can read, with one case's path marked.
 
-The renderer reads the plain-data tree (:class:`~bicep_twitch._treedata.TreeData`) and the
+The renderer reads the plain-data tree (:class:`~bicep_twitch.core.tree.TreeData`) and the
 knowledge base's words, never encoded columns, so it needs matplotlib but not scikit-learn.
 One :class:`Scene` (which nodes are drawn, in which words and colours, and which lie on the
 case's path) feeds both writers: matplotlib (SVG and PNG, here) and Graphviz DOT
-(:mod:`bicep_twitch._dot`), so the three files always show the same tree.
+(:mod:`bicep_twitch.draw.dot`), so the three files always show the same tree.
 
 Layout: the root on the left, one column per level, one row per drawn end (a leaf, or a
 summary of what a ``depth`` cut hides). A tree with thousands of leaves is then tall rather
@@ -29,16 +29,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
-from ._cases import decode_value, encode_case
-from ._errors import InvalidCaseError
-from ._io import ensure_writable_dir, staged_files
-from ._knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase, format_number
-from ._treedata import LEAF, TreeData
+from ..core.cases import decode_value, encode_case
+from .._errors import InvalidCaseError
+from .._io import ensure_writable_dir, staged_files
+from ..core.knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase, format_number
+from ..core.tree import LEAF, TreeData
 
 if TYPE_CHECKING:  # pragma: no cover
     import argparse
 
-    from ._predict import Predictor
+    from ..predict.predictor import Predictor
 
 SPLIT, LEAF_KIND, CUT = "split", "leaf", "cut"
 
@@ -147,7 +147,7 @@ def grid_neighbours(f: Finding, cut: float) -> tuple[float, float]:
 
     Examples
     --------
-    >>> from bicep_twitch._knowledge import load_knowledge
+    >>> from bicep_twitch.core.knowledge import load_knowledge
     >>> grid_neighbours(load_knowledge().findings["caffeine_cups_per_day"], 4.5)
     (4.0, 5.0)
     """
@@ -164,7 +164,7 @@ def branch_words(f: Finding, cut: float) -> tuple[str, str]:
 
     Examples
     --------
-    >>> from bicep_twitch._knowledge import load_knowledge
+    >>> from bicep_twitch.core.knowledge import load_knowledge
     >>> kb = load_knowledge()
     >>> branch_words(kb.findings["caffeine_cups_per_day"], 4.5)
     ('up to 4 cups a day', '5 or more cups a day')
@@ -194,7 +194,7 @@ def edge_words(f: Finding, cut: float, missing_go_to_left: bool) -> tuple[str, s
 
     Examples
     --------
-    >>> from bicep_twitch._knowledge import load_knowledge
+    >>> from bicep_twitch.core.knowledge import load_knowledge
     >>> f = load_knowledge().findings["stress_level"]
     >>> edge_words(f, 4.5, False)
     ('up to 4 out of 10', '5 or more out of 10 or unknown')
@@ -801,7 +801,7 @@ def _svg_bytes(fig, scene: Scene) -> bytes:
 
 def scene_to_files(scene: Scene, out_svg: str | Path) -> dict[str, Path]:
     """Write the scene as SVG, PNG (beside it, same stem) and DOT, all moved into place together."""
-    from ._dot import scene_to_dot
+    from ..draw.dot import scene_to_dot
 
     out_svg = Path(out_svg)
     if out_svg.suffix.lower() != ".svg":
@@ -885,13 +885,13 @@ def write_model_pictures(model_dir: str | Path) -> dict[str, Path]:
     Examples
     --------
     >>> import shutil, tempfile
-    >>> from bicep_twitch._predict import default_model_dir
+    >>> from bicep_twitch.predict.predictor import default_model_dir
     >>> folder = Path(tempfile.mkdtemp()) / "model"
     >>> _ = shutil.copytree(default_model_dir(), folder)
     >>> sorted(p.name for p in write_model_pictures(folder).values())
     ['tree-overview.dot', 'tree-overview.png', 'tree-overview.svg', 'tree.dot', 'tree.png', 'tree.svg']
     """
-    from ._predict import Predictor
+    from ..predict.predictor import Predictor
 
     model_dir = Path(model_dir)
     predictor = Predictor.load(model_dir)
@@ -906,8 +906,8 @@ def run_render(args: "argparse.Namespace") -> int:
     The case is read exactly as ``predict`` reads it (same options, same errors), and the
     explanation printed is ``predict``'s own text.
     """
-    from ._predict import Predictor
-    from ._predict_cli import case_from_args
+    from ..predict.predictor import Predictor
+    from ..cli.case_input import case_from_args
 
     predictor = Predictor.load(args.model)
     row = case_from_args(args, predictor.kb)

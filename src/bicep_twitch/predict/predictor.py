@@ -21,19 +21,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, overload
 
-from ._cases import decode_value, encode_case
-from ._errors import InvalidCaseError, ModelIntegrityError, ModelNotFoundError, ModelVersionError
-from ._explain import Explainer, Step, format_result_text, summarize
-from ._knowledge import KnowledgeBase, load_knowledge
-from ._modelfiles import META_NAME as MODEL_META_NAME
-from ._modelfiles import MODEL_FORMAT
-from ._treedata import TreeData
+from ..core.cases import decode_value, encode_case
+from .._errors import InvalidCaseError, ModelIntegrityError, ModelNotFoundError, ModelVersionError
+from ..predict.explain import Explainer, Step, format_result_text, summarize
+from ..core.knowledge import KnowledgeBase, load_knowledge
+from ..core.model_folder import META_NAME as MODEL_META_NAME
+from ..core.model_folder import MODEL_FORMAT
+from ..core.tree import TreeData
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import pandas as pd
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 PACKAGED_MODEL_DIR = PACKAGE_DIR / "_default_model"
 CHECKOUT_MODEL_DIR = PACKAGE_DIR.parents[1] / "models"
 SELF_CARE, SEE_DOCTOR = "self_care", "see_doctor"
@@ -352,7 +352,7 @@ class Predictor:
         if isinstance(cases, Mapping):
             raise InvalidCaseError("predict_many takes a list of cases or a DataFrame; use predict() for one case")
         if _is_dataframe(cases):
-            from ._frame import encode_frame
+            from ..data.frame import encode_frame
 
             X, errors = encode_frame(cases, self.kb)
         else:

@@ -17,9 +17,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from ._generate import iter_blocks
-from ._knowledge import KnowledgeBase, format_number
-from ._tables import Tables
+from ..data.generate import iter_blocks
+from ..core.knowledge import KnowledgeBase, format_number
+from ..data.tables import Tables
 
 # Which findings a case answers, in the groups the report breaks accuracy down by.
 ANSWER_GROUPS = (("1-2", 1, 2), ("3-6", 3, 6), ("7+", 7, None))
@@ -204,7 +204,7 @@ def evaluate(
     Examples
     --------
     >>> import numpy as np
-    >>> from bicep_twitch._knowledge import load_knowledge
+    >>> from bicep_twitch.core.knowledge import load_knowledge
     >>> kb = load_knowledge()
     >>> classes = sorted(kb.cause_ids)
     >>> eye = np.eye(len(classes))

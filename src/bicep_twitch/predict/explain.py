@@ -20,12 +20,12 @@ import textwrap
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
-from ._cases import decode_value
-from ._knowledge import NUMBER, YES_NO, Finding, KnowledgeBase
-from ._treedata import TreeData
+from ..core.cases import decode_value
+from ..core.knowledge import NUMBER, YES_NO, Finding, KnowledgeBase
+from ..core.tree import TreeData
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._predict import Result
+    from ..predict.predictor import Result
 
 LEFT, RIGHT = "left", "right"
 # Operators in the structured fields: a known number compares with the threshold; a yes/no or
@@ -201,7 +201,7 @@ def summarize(steps: Sequence[Step], kb: KnowledgeBase) -> tuple[str, ...]:
 
     Examples
     --------
-    >>> from bicep_twitch._knowledge import load_knowledge
+    >>> from bicep_twitch.core.knowledge import load_knowledge
     >>> kb = load_knowledge()
     >>> s = [Step(0, "stress_level", 8, ">", 5.5, "right", "", ""),
     ...      Step(2, "stress_level", 8, "<=", 9.5, "left", "", "")]

@@ -13,8 +13,8 @@ import math
 from numbers import Real
 from typing import Any, Mapping
 
-from ._errors import InvalidCaseError
-from ._knowledge import CHOICE, YES_NO, Finding, KnowledgeBase, format_number
+from .._errors import InvalidCaseError
+from ..core.knowledge import CHOICE, YES_NO, Finding, KnowledgeBase, format_number
 
 NAN = float("nan")
 

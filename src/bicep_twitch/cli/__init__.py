@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Sequence
 
-from ._errors import DataError, InvalidCaseError
+from .._errors import DataError, InvalidCaseError
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -41,7 +41,7 @@ def _seed(text: str) -> int:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from ._generate import write_dataset
+    from ..data.generate import write_dataset
 
     manifest = write_dataset(args.out, n=args.n, seed=args.seed, n_test=args.n_test)
     files = manifest["files"]
@@ -53,7 +53,7 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from ._train import train_model
+    from ..model.train import train_model
 
     record = train_model(args.data, args.out, seed=args.seed, pictures=not args.no_pictures)
     m, tree = record["metrics"], record["tree"]
@@ -67,19 +67,19 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
-    from ._predict_cli import run_predict
+    from .case_input import run_predict
 
     return run_predict(args)
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
-    from ._render import run_render
+    from ..draw.scene import run_render
 
     return run_render(args)
 
 
 def _cmd_ask(args: argparse.Namespace) -> int:
-    from ._ask import run_ask
+    from ..predict.ask import run_ask
 
     return run_ask(args)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 FORMAT_VERSION = 1
-KNOWLEDGE_DIR = Path(__file__).resolve().parent / "knowledge"
+KNOWLEDGE_DIR = Path(__file__).resolve().parents[1] / "knowledge"
 KNOWLEDGE_FILE = KNOWLEDGE_DIR / "knowledge_base.json"
 
 CHOICE, YES_NO, NUMBER = "choice", "yes/no", "number"

@@ -12,9 +12,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from ._cases import UNKNOWN_WORDS, contradiction_message, encode_value, parse_text, unknown_finding_error
-from ._errors import InvalidCaseError
-from ._knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase
+from ..core.cases import UNKNOWN_WORDS, contradiction_message, encode_value, parse_text, unknown_finding_error
+from .._errors import InvalidCaseError
+from ..core.knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase
 
 # Columns a table of cases may carry that are not findings: the generator's label.
 LABEL_COLUMNS = ("cause",)

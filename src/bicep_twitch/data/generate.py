@@ -29,9 +29,9 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from ._io import ensure_writable_dir, staged_files
-from ._knowledge import CHOICE, YES_NO
-from ._tables import Tables, compile_tables
+from .._io import ensure_writable_dir, staged_files
+from ..core.knowledge import CHOICE, YES_NO
+from ..data.tables import Tables, compile_tables
 
 BLOCK_ROWS = 1 << 16
 TRAIN_STREAM, TEST_STREAM = 0, 1
@@ -95,7 +95,7 @@ def generate_encoded(
 
     Examples
     --------
-    >>> from bicep_twitch._generate import generate_encoded
+    >>> from bicep_twitch.data.generate import generate_encoded
     >>> X, y = generate_encoded(1000, seed=7)
     >>> X.shape, y.shape
     ((1000, 24), (1000,))
@@ -215,7 +215,7 @@ def write_dataset(
     Examples
     --------
     >>> import tempfile
-    >>> from bicep_twitch._generate import write_dataset
+    >>> from bicep_twitch.data.generate import write_dataset
     >>> with tempfile.TemporaryDirectory() as out:
     ...     manifest = write_dataset(out, n=1000, seed=7)
     >>> manifest["files"]["train"]["rows"], manifest["files"]["test"]["rows"], manifest["seed"]
@@ -270,7 +270,7 @@ def _write_csv(path: Path, name: str, n: int, seed: int, stream: int, tables: Ta
 
 
 def _manifest(seed: int, files: dict, tables: Tables) -> dict:
-    from . import __version__
+    from .. import __version__
 
     return {
         "format": "bicep-twitch synthetic cases",

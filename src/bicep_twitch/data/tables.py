@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._knowledge import CHOICE, NUMBER, YES_NO, KnowledgeBase, load_knowledge
+from ..core.knowledge import CHOICE, NUMBER, YES_NO, KnowledgeBase, load_knowledge
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Training: fit, choose the size, evaluate, report, export. Nothing here draws."""
