@@ -291,7 +291,7 @@ def test_cli_json_result_equals_predict(small_model, model_tree, kb, walks_by_ca
 
 
 def test_cli_text_result_is_what_predict_prints(small_model, model_tree, kb, walks_by_cause, predictor):
-    from bicep_twitch.predict.explain import format_result_text
+    from bicep_twitch.predict.result import format_result_text
 
     cause, (leaf, path, answers) = sorted(walks_by_cause.items())[-1]
     stdin = stdin_for(model_tree, kb, path, answers)

@@ -9,7 +9,8 @@ from textwrap import dedent
 
 import pytest
 
-from bicep_twitch.predict.explain import Explainer, Step, format_result_text, summarize
+from bicep_twitch.predict.explain import Explainer, Step, summarize
+from bicep_twitch.predict.result import format_result_text
 from bicep_twitch.predict.predictor import Predictor
 from bicep_twitch.core.tree import TreeData
 

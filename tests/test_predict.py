@@ -20,7 +20,7 @@ from bicep_twitch import (
     Result,
     generate_cases,
 )
-from bicep_twitch.predict.predictor import CHECKOUT_MODEL_DIR, default_model_dir
+from bicep_twitch.core.model_folder import CHECKOUT_MODEL_DIR, default_model_dir
 
 
 @pytest.fixture(scope="module")

@@ -17,17 +17,11 @@ from types import SimpleNamespace
 import pytest
 
 from bicep_twitch import InvalidCaseError
-from bicep_twitch.draw.scene import (
-    CAUSE_COLOURS,
-    branch_words,
-    build_scene,
-    cause_colour,
-    edge_words,
-    grid_neighbours,
-    render_tree,
-    write_model_pictures,
-)
-from bicep_twitch.core.knowledge import format_number
+from bicep_twitch.core.words import branch_words, edge_words, grid_neighbours
+from bicep_twitch.draw.files import render_tree, write_model_pictures
+from bicep_twitch.draw.scene import build_scene
+from bicep_twitch.draw.style import CAUSE_COLOURS, cause_colour
+from bicep_twitch.core.numbers import format_number
 from bicep_twitch.core.tree import TreeData
 from bicep_twitch.cli import main
 

@@ -63,7 +63,7 @@ def _rows(table):
 
 def test_default_training_reproduces_the_committed_model(tmp_path):
     # The full default run, data generated from nothing: the same tree, byte for byte.
-    record = train_model(tmp_path / "data", tmp_path / "model", pictures=False)
+    record = train_model(tmp_path / "data", tmp_path / "model")
     assert (tmp_path / "model" / TEXT_NAME).read_bytes() == (COMMITTED / TEXT_NAME).read_bytes()
     committed = json.loads((COMMITTED / META_NAME).read_text())
     assert record["hyperparameters"] == committed["hyperparameters"]
@@ -256,7 +256,7 @@ def test_data_from_another_knowledge_base(tiny_data, tmp_path, old_model):
     manifest["knowledge_base_sha256"] = "0" * 64
     (data / MANIFEST_NAME).write_text(json.dumps(manifest))
     with pytest.raises(DataError, match=r"'data' must be generated from the current knowledge base .*000000000000"):
-        train_model(data, old_model[0], pictures=False)
+        train_model(data, old_model[0])
     _unchanged(old_model)
 
 
@@ -267,7 +267,7 @@ def test_missing_column(tiny_data, tmp_path, old_model):
     text = "\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != drop) for line in lines) + "\n"
     data = _bad_copy(tiny_data, tmp_path / "data", content=text.encode())
     with pytest.raises(DataError, match=r"train.csv' lacks the columns \['stress_level'\]"):
-        train_model(data, old_model[0], pictures=False)
+        train_model(data, old_model[0])
     _unchanged(old_model)
 
 
@@ -284,7 +284,7 @@ def test_empty_file(tiny_data, tmp_path, old_model, split, content, message):
         content = (tiny_data / f"{split}.csv").read_bytes().split(b"\n", 1)[0] + b"\n"
     data = _bad_copy(tiny_data, tmp_path / "data", split=split, content=content)
     with pytest.raises(DataError, match=message):
-        train_model(data, old_model[0], pictures=False)
+        train_model(data, old_model[0])
     _unchanged(old_model)
 
 
@@ -293,7 +293,7 @@ def test_altered_data_file(tiny_data, tmp_path, old_model):
     with open(data / "train.csv", "ab") as fh:
         fh.write(b"twitch" + b"," * 24 + b"caffeine\n")
     with pytest.raises(DataError, match="does not match the SHA-256 in its manifest"):
-        train_model(data, old_model[0], pictures=False)
+        train_model(data, old_model[0])
     _unchanged(old_model)
 
 
@@ -301,7 +301,7 @@ def test_out_is_a_file(tiny_data, tmp_path):
     target = tmp_path / "models"
     target.write_text("not a folder")
     with pytest.raises(PermissionError, match=r"'out' must be a writable folder \(got '.*models'"):
-        train_model(tiny_data, target, pictures=False)
+        train_model(tiny_data, target)
     assert target.read_text() == "not a folder"
 
 
@@ -311,7 +311,7 @@ def test_unwritable_models_folder(tiny_data, old_model):
     out.chmod(0o555)
     try:
         with pytest.raises(PermissionError, match=r"'out' must be a writable folder"):
-            train_model(tiny_data, out, pictures=False)
+            train_model(tiny_data, out)
     finally:
         out.chmod(0o755)
     _unchanged(old_model)
@@ -327,7 +327,7 @@ def test_folder_refusing_writes_keeps_the_old_model(tiny_data, old_model, monkey
 
     monkeypatch.setattr(io_module.tempfile, "mkstemp", refuse)
     with pytest.raises(PermissionError, match=r"'out' must be a writable folder .*Permission denied.*old model"):
-        train_model(tiny_data, old_model[0], pictures=False)
+        train_model(tiny_data, old_model[0])
     _unchanged(old_model)
 
 
@@ -339,7 +339,7 @@ def test_crash_while_exporting_keeps_the_old_model(tiny_data, old_model, monkeyp
 
     monkeypatch.setattr(export_module, "export_text", crash)
     with pytest.raises(RuntimeError, match="disk on fire"):
-        train_model(tiny_data, old_model[0], pictures=False)
+        train_model(tiny_data, old_model[0])
     _unchanged(old_model)
 
 
@@ -349,15 +349,16 @@ def test_bad_seed(tiny_data, tmp_path):
 
 
 def test_a_failing_picture_only_warns(tiny_data, tmp_path, monkeypatch):
-    import bicep_twitch.draw.scene as render_module
+    import bicep_twitch.draw.files as draw_files
 
     def broken(model_dir):
         raise RuntimeError("no fonts")
 
-    monkeypatch.setattr(render_module, "write_model_pictures", broken)
+    monkeypatch.setattr(draw_files, "write_model_pictures", broken)
     with pytest.warns(RuntimeWarning, match=r"drawing the tree failed \(no fonts\)"):
-        record = train_model(tiny_data, tmp_path / "m", seed=5)
-    assert (tmp_path / "m" / META_NAME).is_file() and record["seed"] == 5
+        status = main(["train", "--data", str(tiny_data), "--out", str(tmp_path / "m"), "--seed", "5"])
+    record = json.loads((tmp_path / "m" / META_NAME).read_text())
+    assert status == 0 and (tmp_path / "m" / META_NAME).is_file() and record["seed"] == 5
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._errors import DataError, InvalidCaseError, ModelIntegrityError, ModelNotFoundError, ModelVersionError
+from ._version import __version__
 
-__version__ = "0.1.0"
 
 __all__ = [
     "Predictor",

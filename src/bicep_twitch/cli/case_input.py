@@ -1,31 +1,22 @@
-"""``bicep-twitch predict``: one case from ``--case``/``--case-file``, or a CSV of cases.
+"""Reading cases from the command line: ``--case``, ``--case-file`` and a CSV for ``--input``.
 
-A thin shell over :class:`~bicep_twitch.predict.predictor.Predictor`. One case imports only the pure
-Python predictor (no numpy, pandas or scikit-learn), so the command starts fast; a CSV batch
-brings in pandas. Bad input raises :class:`InvalidCaseError` or ``UsageError``, which
-``cli.main`` turns into exit status 2 with the message on stderr.
+Shared by the commands that take a case (predict, render). One case needs only the pure Python
+encoding (no numpy, pandas or scikit-learn); a CSV brings in pandas. Bad input raises
+:class:`InvalidCaseError`, ``DataError`` or :class:`UsageError`, which ``cli.main`` turns into
+exit status 2 with the message on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 from ..core.cases import check_requirements, encode_value, parse_text, unknown_finding_error
 from .._errors import DataError, InvalidCaseError
 from ..core.knowledge import KnowledgeBase
-
-CSV_COLUMNS = ("cause", "probability", "top3", "triage", "red_flags", "path", "error")
-
-
-def _usage_error(message: str) -> Exception:
-    from . import UsageError
-
-    return UsageError(message)
-
+from .usage import UsageError
 
 def read_case_json(text: str, *, option: str = "--case") -> dict[str, Any]:
     """The JSON object of a case given on the command line (``option`` names where it came from).
@@ -78,7 +69,7 @@ def case_from_args(args: argparse.Namespace, kb: KnowledgeBase) -> list[float] |
     Shared by the subcommands that take a case (predict, render).
     """
     if getattr(args, "case", None) is not None and getattr(args, "case_file", None) is not None:
-        raise _usage_error("give --case or --case-file, not both")
+        raise UsageError("give --case or --case-file, not both")
     if getattr(args, "case", None) is not None:
         return parse_case_json(args.case, kb, option="--case")
     if getattr(args, "case_file", None) is not None:
@@ -91,29 +82,7 @@ def _read_text(path: str, option: str) -> str:
         return Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise _usage_error(f"{option} {path!r} cannot be read ({reason})") from None
-
-
-def run_predict(args: argparse.Namespace) -> int:
-    """Run ``bicep-twitch predict`` for parsed arguments; return the exit status."""
-    given = [opt for opt, attr in (("--case", "case"), ("--case-file", "case_file"), ("--input", "input"))
-             if getattr(args, attr, None) is not None]
-    if len(given) != 1:
-        got = " and ".join(given) if given else "none"
-        raise _usage_error(f"give exactly one of --case, --case-file or --input (got {got})")
-    if getattr(args, "output", None) is not None and args.input is None:
-        raise _usage_error("--output goes with --input (a CSV of cases); one case prints to stdout")
-    from ..predict.predictor import Predictor
-
-    predictor = Predictor.load(args.model)
-    if args.input is not None:
-        return _run_batch(predictor, args)
-    result = predictor.predict_encoded(case_from_args(args, predictor.kb))
-    if args.format == "json":
-        print(json.dumps(result.to_dict(), indent=2))
-    else:
-        sys.stdout.write(result.text())
-    return 0
+        raise UsageError(f"{option} {path!r} cannot be read ({reason})") from None
 
 
 def read_cases_csv(path: str, kb: KnowledgeBase):
@@ -127,39 +96,11 @@ def read_cases_csv(path: str, kb: KnowledgeBase):
     try:
         return pd.read_csv(path, keep_default_na=False, na_values=[""], skipinitialspace=True)
     except FileNotFoundError:
-        raise _usage_error(f"--input {path!r} does not exist") from None
+        raise UsageError(f"--input {path!r} does not exist") from None
     except pd.errors.EmptyDataError:
         raise DataError(f"--input {path!r} is empty; it needs a header row of finding ids") from None
     except (pd.errors.ParserError, UnicodeDecodeError, OSError) as exc:
         raise DataError(f"--input {path!r} is not a readable CSV ({exc})") from None
 
 
-def _run_batch(predictor: Any, args: argparse.Namespace) -> int:
-    frame = read_cases_csv(args.input, predictor.kb)
-    predictions = predictor.predict_many(frame)
-    if args.format == "json":
-        text = json.dumps([r.to_dict() for r in predictions], indent=2) + "\n"
-    else:
-        text = predictions.to_frame().to_csv(index=False, columns=list(CSV_COLUMNS))
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        from .._io import atomic_open
-
-        try:
-            with atomic_open(args.output, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-        except FileNotFoundError:
-            raise _usage_error(f"--output {args.output!r}: its folder does not exist") from None
-        print(f"wrote {len(predictions)} predictions to {args.output}", file=sys.stderr)
-    if predictions.errors:
-        first = min(predictions.errors)
-        print(
-            f"bicep-twitch predict: {len(predictions.errors)} of {len(predictions)} rows could not be read "
-            f"(their 'error' column says why); first, row {first}: {predictions.errors[first]}",
-            file=sys.stderr,
-        )
-    return 0
-
-
-__all__ = ["run_predict", "read_case_json", "parse_case_json", "case_from_args", "read_cases_csv", "CSV_COLUMNS"]
+__all__ = ["read_case_json", "parse_case_json", "case_from_args", "read_cases_csv"]

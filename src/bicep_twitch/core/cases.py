@@ -14,7 +14,8 @@ from numbers import Real
 from typing import Any, Mapping
 
 from .._errors import InvalidCaseError
-from ..core.knowledge import CHOICE, YES_NO, Finding, KnowledgeBase, format_number
+from .numbers import format_number
+from .knowledge import CHOICE, YES_NO, Finding, KnowledgeBase
 
 NAN = float("nan")
 

@@ -15,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
+from .numbers import format_number
+
 FORMAT_VERSION = 1
 KNOWLEDGE_DIR = Path(__file__).resolve().parents[1] / "knowledge"
 KNOWLEDGE_FILE = KNOWLEDGE_DIR / "knowledge_base.json"
@@ -150,17 +152,6 @@ class KnowledgeBase:
             yield f"causes.{cid}.advice", c.advice_source
             for fid, d in c.findings.items():
                 yield f"causes.{cid}.findings.{fid}", d.source
-
-
-def format_number(value: float | None) -> str:
-    """Show a number the way a person writes it: 7 not 7.0, 0.25 not 0.250000."""
-    if value is None:
-        return "?"
-    if float(value).is_integer():
-        return str(int(value))
-    # Ten significant digits: enough to show every value a user types (3650.5, not 3650),
-    # few enough to hide float noise (0.1 + 0.2 shows as 0.3).
-    return f"{value:.10g}"
 
 
 def load_knowledge(path: str | Path | None = None) -> KnowledgeBase:

@@ -83,24 +83,26 @@ class TreeData:
         return self.children_left[node] == LEAF
 
     def goes_left(self, node: int, x: float) -> bool:
-        """Which way a value goes at a split node; NaN (unknown) takes the learned direction."""
+        """Which way a value goes at a split node: the one rule of the walk.
+
+        A known value goes left when ``x <= cut[node]``; NaN (unknown) takes the learned direction.
+        (The batch path applies the same rule to numpy arrays.)
+        """
         if x != x:
             return bool(self.missing_go_to_left[node])
         return x <= self.cut[node]
 
+    def child(self, node: int, x: float) -> int:
+        """The child a value ``x`` goes to at split ``node``."""
+        return self.children_left[node] if self.goes_left(node, x) else self.children_right[node]
+
     def decision_path(self, row: Sequence[float]) -> list[int]:
         """The node ids a case visits, root first, leaf last. ``row`` is in ``features`` order."""
-        left, right, feature, cut, missing_left = (
-            self.children_left, self.children_right, self.feature, self.cut, self.missing_go_to_left,
-        )
+        left, feature = self.children_left, self.feature
         node = 0
         path = [0]
         while left[node] != LEAF:
-            x = row[feature[node]]
-            if x != x:
-                node = left[node] if missing_left[node] else right[node]
-            else:
-                node = left[node] if x <= cut[node] else right[node]
+            node = self.child(node, row[feature[node]])
             path.append(node)
         return path
 

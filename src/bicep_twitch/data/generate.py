@@ -29,6 +29,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
+from .._version import __version__
 from .._io import ensure_writable_dir, staged_files
 from ..core.knowledge import CHOICE, YES_NO
 from ..data.tables import Tables, compile_tables
@@ -270,8 +271,6 @@ def _write_csv(path: Path, name: str, n: int, seed: int, stream: int, tables: Ta
 
 
 def _manifest(seed: int, files: dict, tables: Tables) -> dict:
-    from .. import __version__
-
     return {
         "format": "bicep-twitch synthetic cases",
         "format_version": DATASET_FORMAT_VERSION,

@@ -7,10 +7,8 @@ Pure text: nothing here needs Graphviz or matplotlib.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..draw.scene import Scene
+from .scene import CUT, SPLIT, Scene
+from .style import FADED_EDGE, FADED_INK, PATH_EDGE, SPLIT_FILL, cause_colour, mix
 
 
 def dot_quote(text: str) -> str:
@@ -24,7 +22,7 @@ def dot_quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def scene_to_dot(scene: "Scene") -> str:
+def scene_to_dot(scene: Scene) -> str:
     """The scene as a DOT digraph, root on the left; ``id``/``class`` as in the SVG.
 
     Examples
@@ -36,8 +34,6 @@ def scene_to_dot(scene: "Scene") -> str:
     >>> dot.splitlines()[0], dot.count(" -> ")
     ('digraph bicep_twitch_tree {', 2)
     """
-    from ..draw.scene import CUT, FADED_EDGE, FADED_INK, PATH_EDGE, SPLIT, SPLIT_FILL, _mix, cause_colour
-
     lines = [
         "digraph bicep_twitch_tree {",
         "  rankdir=LR;",
@@ -52,7 +48,7 @@ def scene_to_dot(scene: "Scene") -> str:
         classes = f"node {n.kind}"
         style = ["rounded", "filled"] + (["dashed"] if n.kind == CUT else [])
         if n.on_path is False:
-            fill = _mix(fill, "#ffffff", 0.72)
+            fill = mix(fill, "#ffffff", 0.72)
             attrs.update(color="#cfcfcf", fontcolor=FADED_INK)
             classes += " faded"
         elif n.on_path:

@@ -18,7 +18,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from ..data.generate import iter_blocks
-from ..core.knowledge import KnowledgeBase, format_number
+from ..core.knowledge import KnowledgeBase
+from ..core.numbers import format_number
+from ..core.triage import is_doctor_cause, red_flags, triage
 from ..data.tables import Tables
 
 # Which findings a case answers, in the groups the report breaks accuracy down by.
@@ -141,9 +143,9 @@ def red_flag_mask(X: np.ndarray, kb: KnowledgeBase) -> np.ndarray:
     """Which encoded cases carry at least one of the knowledge base's red flags."""
     index = {fid: j for j, fid in enumerate(kb.finding_ids)}
     flagged = np.zeros(len(X), dtype=bool)
-    for flag in kb.red_flags:
-        col = X[:, index[flag.finding]]  # NaN compares False: an unknown finding raises no flag
-        flagged |= (col == 1.0) if flag.rule == "yes" else (col > flag.value)
+    with np.errstate(invalid="ignore"):  # NaN compares False: an unknown finding raises no flag
+        for _, raised in red_flags(kb, lambda fid: X[:, index[fid]]):
+            flagged |= raised
     return flagged
 
 
@@ -152,23 +154,26 @@ def see_doctor_block(
 ) -> dict[str, Any]:
     """Recall of each cause that needs a doctor, and how often triage says "see a doctor".
 
-    Triage follows the contract: "see_doctor" when the most likely cause needs a doctor or a red
-    flag is present. ``triage_recall`` is the share of cases whose true cause needs a doctor that
-    are told so; ``triage_rate_self_care_causes`` the share of the other cases told so too.
+    Triage is the predictor's own (:func:`bicep_twitch.core.triage.triage`), applied to the
+    tree's probabilities. ``triage_recall`` is the share of cases whose true cause needs a
+    doctor that are told so; ``triage_rate_self_care_causes`` the share of the other cases told so too.
     """
-    doctor = np.array([c in kb.see_doctor_causes for c in classes])
+    classes = list(classes)
+    index = {fid: j for j, fid in enumerate(kb.finding_ids)}
     pred = proba.argmax(axis=1)
-    told = doctor[pred] | red_flag_mask(X, kb)
-    needs = doctor[y]
+    with np.errstate(invalid="ignore"):
+        told = triage(kb, is_top=lambda c: pred == classes.index(c), probability=lambda c: proba[:, classes.index(c)],
+                      answer=lambda fid: X[:, index[fid]])
+    needs = np.array([is_doctor_cause(kb, c) for c in classes])[y]
     recall = {}
     for c in kb.see_doctor_causes:
-        i = list(classes).index(c)
+        i = classes.index(c)
         recall[c] = _mean(pred[y == i] == i)
     return {
         "recall": recall,
-        "any_see_doctor_cause_recall": _mean(doctor[pred][needs]),
-        "triage_recall": _mean(told[needs]),
-        "triage_rate_self_care_causes": _mean(told[~needs]),
+        "any_see_doctor_cause_recall": _mean(np.broadcast_to(told.doctor_cause_first, y.shape)[needs]),
+        "triage_recall": _mean(np.broadcast_to(told.see_doctor, y.shape)[needs]),
+        "triage_rate_self_care_causes": _mean(np.broadcast_to(told.see_doctor, y.shape)[~needs]),
     }
 
 

@@ -27,6 +27,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OrdinalEncoder
 from sklearn.tree import DecisionTreeClassifier, export_text
 
+from .._version import __version__
 from .._io import ensure_writable_dir, sha256_file, staged_files
 from ..core.knowledge import CHOICE, NUMBER, YES_NO, KnowledgeBase
 from ..core.model_folder import JOBLIB_NAME, META_NAME, MODEL_FORMAT, MODEL_FORMAT_VERSION, TEXT_NAME, TREE_NAME
@@ -152,7 +153,7 @@ def _export(tree, out: Path, *, kb: KnowledgeBase, metadata: Mapping[str, Any], 
                 "scikit-learn": sklearn.__version__,
                 "numpy": np.__version__,
                 "joblib": joblib.__version__,
-                "bicep_twitch": _own_version(),
+                "bicep_twitch": __version__,
             },
             "knowledge_base_sha256": kb.sha256,
             "classes": classes,
@@ -171,9 +172,3 @@ def _export(tree, out: Path, *, kb: KnowledgeBase, metadata: Mapping[str, Any], 
                 path.write_text(content, encoding="utf-8")
         stage[META_NAME].write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return record
-
-
-def _own_version() -> str:
-    from .. import __version__
-
-    return __version__

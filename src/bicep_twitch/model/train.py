@@ -23,9 +23,7 @@ Three choices make a small tree come close to the best possible answer (the exac
 from __future__ import annotations
 
 import heapq
-import importlib.util
 import json
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -365,7 +363,6 @@ def train_model(
     *,
     seed: int = DEFAULT_SEED,
     n_cases: int = DEFAULT_TRAIN_CASES,
-    pictures: bool = True,
 ) -> dict[str, Any]:
     """Fit the tree on ``data_dir`` (generated first if absent), evaluate it, export it to ``out_dir``.
 
@@ -382,9 +379,6 @@ def train_model(
         Seeds the cross-validation folds and the tree (and the data, when generated).
     n_cases : int
         Training cases to generate when ``data_dir`` has none.
-    pictures : bool
-        Also draw the tree into ``out_dir`` (tree.svg, .png, .dot and the tree-overview.* pictures) when the renderer is
-        available. A drawing failure only warns: the model itself is already in place.
 
     Returns
     -------
@@ -403,7 +397,7 @@ def train_model(
     >>> import tempfile
     >>> from bicep_twitch.model.train import train_model
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     record = train_model(f"{tmp}/data", f"{tmp}/model", n_cases=20_000, pictures=False)
+    ...     record = train_model(f"{tmp}/data", f"{tmp}/model", n_cases=20_000)
     >>> record["tree"]["depth"] <= 14, record["metrics"]["ratio"] > 0.8
     (True, True)
     """
@@ -450,8 +444,6 @@ def train_model(
     }
     record = export_model(tree, out, kb=kb, metadata=metadata,
                           extra_files={REPORT_NAME: lambda rec: render_report(rec, kb)})
-    if pictures:
-        _write_pictures(out)
     return record
 
 
@@ -504,20 +496,3 @@ def _encoded_from_arrays(X: np.ndarray, y_kb: np.ndarray, tables: Tables) -> Enc
     order = [tables.cause_ids.index(c) for c in classes]
     to_class = np.argsort(order)  # tables index -> classes index
     return Encoded(X=X, y=to_class[y_kb], posterior=posterior_matrix(X, tables)[:, order], classes=classes)
-
-
-def _write_pictures(model_dir: Path) -> None:
-    """Draw the tree beside the model with the renderer (issue 5), when it is installed."""
-    if importlib.util.find_spec("bicep_twitch.draw.scene") is None:
-        return
-    try:
-        from ..draw.scene import write_model_pictures
-
-        write_model_pictures(model_dir)
-    except Exception as exc:  # noqa: BLE001 - the model is written; a picture must not undo that
-        warnings.warn(
-            f"the model was written to {str(model_dir)!r} but drawing the tree failed ({exc}); any tree.svg/png "
-            "there is from an earlier model; run 'bicep-twitch render' to retry",
-            RuntimeWarning,
-            stacklevel=3,
-        )

@@ -1,7 +1,7 @@
 """``bicep-twitch ask``: the tree as an adaptive questionnaire.
 
 A person answers only the questions on their own path through the tree, one at a time. The walk
-follows the predictor's rule exactly (:meth:`TreeData.goes_left`): a known answer is compared with
+follows the predictor's rule exactly (:meth:`TreeData.child`): a known answer is compared with
 the node's cut, and "don't know" goes the way the tree learned for missing values. So every walk
 reaches a leaf, and the answers collected give that same leaf, and the same result, in ``predict``.
 
@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable, TextIO
 
 from ..core.cases import decode_value, parse_text
 from .._errors import InvalidCaseError
-from ..core.knowledge import CHOICE, YES_NO, Finding, KnowledgeBase, format_number
+from ..core.numbers import format_number
+from ..core.knowledge import CHOICE, YES_NO, Finding, KnowledgeBase
+from ..core.model_folder import check_tree_matches
 from ..core.tree import TreeData
+from .result import format_result_text
 
 NAN = float("nan")
 # Typed at any question: stop asking; this and every later question count as unknown.
@@ -135,9 +137,7 @@ def walk_tree(
     >>> [a.finding for a in w.answers], w.path
     (['caffeine_cups_per_day'], [0, 2])
     """
-    unknown = [fid for fid in tree.features if fid not in kb.findings]
-    if unknown:
-        raise ValueError(f"the tree uses findings the knowledge base does not define: {', '.join(unknown)}")
+    check_tree_matches(tree, kb, "this questionnaire")
     walk = record if record is not None else Walk()
     known: dict[str, float] = {a.finding: a.code for a in walk.answers}
 
@@ -168,7 +168,7 @@ def walk_tree(
     walk.path[:] = [0]
     while not tree.is_leaf(node):
         x = value_of(tree.features[tree.feature[node]])
-        node = tree.children_left[node] if tree.goes_left(node, x) else tree.children_right[node]
+        node = tree.child(node, x)
         walk.path.append(node)
     walk.leaf = node
     return walk
@@ -321,8 +321,6 @@ def ask(
     object ``{"questions", "skipped", "case", "result"}`` where ``result`` is
     ``predictor.predict(case).to_dict()``.
     """
-    from ..predict.explain import format_result_text
-
     kb = predictor.kb
     questionnaire = Questionnaire(predictor.tree, kb, stdin=stdin, out=out, echo=echo)
     out.write(
@@ -357,30 +355,3 @@ def ask(
         result_out.write(format_result_text(result).rstrip("\n") + "\n")
     result_out.flush()
     return EXIT_OK
-
-
-def run_ask(args: Any) -> int:
-    """The ``bicep-twitch ask`` command: answers on stdin, questions on stdout.
-
-    With ``--json`` the questions go to stderr instead, so stdout holds only the JSON result.
-    """
-    from ..predict.predictor import Predictor
-
-    predictor = Predictor.load(getattr(args, "model", None))
-    as_json = bool(getattr(args, "json", False))
-    return ask(
-        predictor,
-        stdin=sys.stdin,
-        out=sys.stderr if as_json else sys.stdout,
-        result_out=sys.stdout,
-        err=sys.stderr,
-        as_json=as_json,
-        echo=not _is_terminal(sys.stdin),
-    )
-
-
-def _is_terminal(stream: TextIO) -> bool:
-    try:
-        return stream.isatty()
-    except (AttributeError, ValueError):
-        return False

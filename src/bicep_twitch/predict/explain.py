@@ -16,16 +16,14 @@ Pure Python, like the predictor: nothing here imports numpy, pandas or scikit-le
 from __future__ import annotations
 
 import math
-import textwrap
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 from ..core.cases import decode_value
 from ..core.knowledge import NUMBER, YES_NO, Finding, KnowledgeBase
+from ..core.numbers import format_threshold
 from ..core.tree import TreeData
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..predict.predictor import Result
+from ..core.words import threshold_words
 
 LEFT, RIGHT = "left", "right"
 # Operators in the structured fields: a known number compares with the threshold; a yes/no or
@@ -87,22 +85,6 @@ class Step:
         }
 
 
-def format_threshold(x: float) -> str:
-    """A threshold or value as a person writes it: 4.5, 14.125, 7 (not 7.0)."""
-    return f"{x:.6g}"
-
-
-def _range_words(f: Finding, low: float | None, high: float | None) -> str:
-    """'more than 4.5', 'at most 10.5' or 'more than 4.5 and at most 10.5', with the unit."""
-    parts = []
-    if low is not None:
-        parts.append(f"more than {format_threshold(low)}")
-    if high is not None:
-        parts.append(f"at most {format_threshold(high)}")
-    words = " and ".join(parts)
-    return f"{words} {f.unit}" if f.unit else words
-
-
 class Explainer:
     """Turns a tree path into :class:`Step` sentences for one tree and knowledge base.
 
@@ -121,9 +103,6 @@ class Explainer:
     """
 
     def __init__(self, tree: TreeData, kb: KnowledgeBase):
-        missing = [name for name in tree.features if name not in kb.findings]
-        if missing:
-            raise ValueError(f"the tree tests findings the knowledge base does not know: {missing}")
         self.tree = tree
         self.kb = kb
         self._findings = [kb.findings[name] for name in tree.features]
@@ -139,7 +118,7 @@ class Explainer:
                 # scikit-learn's split of answered (left) from not answered (right).
                 info = (f, ANSWERED, NOT_ANSWERED)
             elif f.type == NUMBER:
-                info = (f, _range_words(f, None, t), _range_words(f, t, None))
+                info = (f, threshold_words(f, None, t), threshold_words(f, t, None))
             elif f.type == YES_NO:
                 info = (f, "no", "yes")  # encoded 0.0/1.0: no goes left of any threshold in (0, 1)
             else:
@@ -219,7 +198,7 @@ def summarize(steps: Sequence[Step], kb: KnowledgeBase) -> tuple[str, ...]:
             ranged = [s for s in group if s.threshold is not None]
             lows = [s.threshold for s in ranged if s.branch == RIGHT]
             highs = [s.threshold for s in ranged if s.branch == LEFT]
-            words = _range_words(f, max(lows) if lows else None, min(highs) if highs else None)
+            words = threshold_words(f, max(lows) if lows else None, min(highs) if highs else None)
             if first.value is None:
                 lines.append(f"{f.name} was not answered" + (f"; the tree went on as for {words}" if ranged else ""))
             else:
@@ -235,76 +214,4 @@ def summarize(steps: Sequence[Step], kb: KnowledgeBase) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _percent(p: float) -> str:
-    if 0 < p < 0.005:
-        return "<1%"
-    return f"{p:.0%}"
-
-
-def _why_lines(result: "Result") -> list[str]:
-    """The path for people: the answers the tree used (repeated splits merged into one range),
-    then one compact paragraph for the findings it met unanswered. The step-by-step sentences
-    stay in ``result.path`` and the JSON output."""
-    kb = result.kb
-    groups: dict[str, list[Step]] = {}
-    for step in result.path:
-        groups.setdefault(step.finding, []).append(step)
-    answered = [g for g in groups.values() if g[0].value is not None]
-    unanswered = [g for g in groups.values() if g[0].value is None]
-    lines = ["Why: your answers on the tree's path"]
-    if answered:
-        lines += [f"  - {line}" for group in answered for line in summarize(group, kb)]
-    elif result.path:
-        lines.append("  - none of your answers is tested on this path")
-    else:
-        lines.append("  - the tree asks nothing: it gives the same answer for every case")
-    if unanswered:
-        parts = []
-        for group in unanswered:
-            went = " then ".join(dict.fromkeys(s.condition for s in group if s.condition != NOT_ANSWERED))
-            name = kb.findings[group[0].finding].name
-            parts.append(f"{name} (as for {went})" if went else name)
-        lines += ["", "Not answered, so the tree went the way it learned for unknown answers:"]
-        lines += textwrap.wrap("; ".join(parts) + ".", width=96, initial_indent="  ", subsequent_indent="  ")
-    return lines
-
-
-def format_result_text(result: "Result", *, top: int = 3) -> str:
-    """The human text ``bicep-twitch predict`` prints for one result.
-
-    Cause and probability, the top ``top`` causes, the path, triage with any red flags, the
-    advice, and always, last, the note that this is not a diagnosis.
-
-    Examples
-    --------
-    >>> from bicep_twitch import Predictor
-    >>> result = Predictor.load().predict({"movement": "spasm", "weakness": True})
-    >>> text = format_result_text(result)
-    >>> "see a doctor" in text.lower() and text.rstrip().endswith(".")
-    True
-    """
-    kb = result.kb
-    if result.error is not None:
-        return f"Could not rank causes for this case: {result.error}\n\n{kb.disclaimer}\n"
-    # Causes the tree gives no chance at all are left out of the list, not shown as 0%.
-    ranked = [(c, p) for c, p in result.differential[:top] if p > 0]
-    lines = [f"Most likely: {result.label} ({_percent(result.probability)})", "", f"Top {len(ranked)}:"]
-    width = max(len(kb.causes[c].label) for c, _ in ranked)
-    for rank, (cause, p) in enumerate(ranked, start=1):
-        lines.append(f"  {rank}. {kb.causes[cause].label:<{width}}  {_percent(p):>4}")
-    lines += [""] + _why_lines(result)
-    lines.append("")
-    if result.triage == "see_doctor":
-        reasons = []
-        if result.cause in kb.see_doctor_causes:
-            reasons.append("the most likely cause is one a doctor should examine")
-        flags = {flag.finding: flag.text for flag in kb.red_flags}
-        reasons += [flags[fid] for fid in result.red_flags]
-        lines.append("What to do: see a doctor (" + "; ".join(reasons) + ").")
-    else:
-        lines.append("What to do: self-care is reasonable; see a doctor if it gets worse or does not settle.")
-    lines += [f"Advice: {result.advice}", "", kb.disclaimer]
-    return "\n".join(lines) + "\n"
-
-
-__all__ = ["Step", "Explainer", "summarize", "format_result_text", "format_threshold"]
+__all__ = ["Step", "Explainer", "summarize"]

@@ -1,0 +1,161 @@
+"""One function per command: each parses nothing, imports only what it needs, returns the exit status.
+
+``predict`` and ``ask`` with one case import no numpy, pandas or scikit-learn; ``train`` fits
+the model (model layer) and then draws it beside the model (draw layer).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from pathlib import Path
+from typing import Any, TextIO
+
+from .case_input import case_from_args, read_cases_csv
+from .usage import EXIT_OK, UsageError
+
+CSV_COLUMNS = ("cause", "probability", "top3", "triage", "red_flags", "path", "error")
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    """``bicep-twitch generate``: write the synthetic cases."""
+    from ..data.generate import write_dataset
+
+    manifest = write_dataset(args.out, n=args.n, seed=args.seed, n_test=args.n_test)
+    files = manifest["files"]
+    print(
+        f"wrote {files['train']['rows']:,} training and {files['test']['rows']:,} test cases "
+        f"to {args.out} (seed {manifest['seed']})"
+    )
+    return EXIT_OK
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """``bicep-twitch train``: fit, evaluate and export the model, then draw it beside the model."""
+    from ..model.train import train_model
+
+    record = train_model(args.data, args.out, seed=args.seed)
+    if not args.no_pictures:
+        draw_model_pictures(args.out)
+    m, tree = record["metrics"], record["tree"]
+    few = m["by_answered_findings"]["<=6"]
+    print(f"trained a tree with {tree['leaves']} leaves, depth {tree['depth']}; wrote {args.out}")
+    print(
+        f"test accuracy {m['accuracy']:.3f} = {m['ratio']:.3f} of the best possible ({m['bayes_accuracy']:.3f}); "
+        f"with at most 6 answers {few['ratio']:.3f}; report: {Path(args.out) / 'report.md'}"
+    )
+    return EXIT_OK
+
+
+def draw_model_pictures(model_dir: str | Path) -> None:
+    """Draw the tree beside a model just written. A drawing failure only warns: the model is in place."""
+    from ..draw import files
+
+    try:
+        files.write_model_pictures(model_dir)
+    except Exception as exc:  # noqa: BLE001 - the model is written; a picture must not undo that
+        warnings.warn(
+            f"the model was written to {str(model_dir)!r} but drawing the tree failed ({exc}); any tree.svg/png "
+            "there is from an earlier model; run 'bicep-twitch render' to retry",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    """Run ``bicep-twitch predict`` for parsed arguments; return the exit status."""
+    given = [opt for opt, attr in (("--case", "case"), ("--case-file", "case_file"), ("--input", "input"))
+             if getattr(args, attr, None) is not None]
+    if len(given) != 1:
+        got = " and ".join(given) if given else "none"
+        raise UsageError(f"give exactly one of --case, --case-file or --input (got {got})")
+    if getattr(args, "output", None) is not None and args.input is None:
+        raise UsageError("--output goes with --input (a CSV of cases); one case prints to stdout")
+    from ..predict.predictor import Predictor
+
+    predictor = Predictor.load(args.model)
+    if args.input is not None:
+        return _run_batch(predictor, args)
+    result = predictor.predict_encoded(case_from_args(args, predictor.kb))
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        sys.stdout.write(result.text())
+    return 0
+
+
+def _run_batch(predictor: Any, args: argparse.Namespace) -> int:
+    frame = read_cases_csv(args.input, predictor.kb)
+    predictions = predictor.predict_many(frame)
+    if args.format == "json":
+        text = json.dumps([r.to_dict() for r in predictions], indent=2) + "\n"
+    else:
+        text = predictions.to_frame().to_csv(index=False, columns=list(CSV_COLUMNS))
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        from .._io import atomic_open
+
+        try:
+            with atomic_open(args.output, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        except FileNotFoundError:
+            raise UsageError(f"--output {args.output!r}: its folder does not exist") from None
+        print(f"wrote {len(predictions)} predictions to {args.output}", file=sys.stderr)
+    if predictions.errors:
+        first = min(predictions.errors)
+        print(
+            f"bicep-twitch predict: {len(predictions.errors)} of {len(predictions)} rows could not be read "
+            f"(their 'error' column says why); first, row {first}: {predictions.errors[first]}",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def run_render(args: argparse.Namespace) -> int:
+    """``bicep-twitch render``: draw the tree, mark a case's path, print the case's explanation.
+
+    The case is read exactly as ``predict`` reads it (same options, same errors), and the
+    explanation printed is ``predict``'s own text.
+    """
+    from ..draw.files import render_tree
+    from ..predict.predictor import Predictor
+
+    predictor = Predictor.load(args.model)
+    row = case_from_args(args, predictor.kb)
+    paths = render_tree(predictor, args.out, depth=args.depth, case=row)
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    if row is not None:
+        print()
+        print(predictor.predict_encoded(row).text(), end="")
+    return 0
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    """The ``bicep-twitch ask`` command: answers on stdin, questions on stdout.
+
+    With ``--json`` the questions go to stderr instead, so stdout holds only the JSON result.
+    """
+    from ..predict.ask import ask
+    from ..predict.predictor import Predictor
+
+    predictor = Predictor.load(getattr(args, "model", None))
+    as_json = bool(getattr(args, "json", False))
+    return ask(
+        predictor,
+        stdin=sys.stdin,
+        out=sys.stderr if as_json else sys.stdout,
+        result_out=sys.stdout,
+        err=sys.stderr,
+        as_json=as_json,
+        echo=not _is_terminal(sys.stdin),
+    )
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False

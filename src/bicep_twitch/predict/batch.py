@@ -1,0 +1,197 @@
+"""Many cases at once: the tree walked over numpy arrays, results built only when looked at.
+
+Used by :meth:`Predictor.predict_many <bicep_twitch.predict.predictor.Predictor.predict_many>`,
+which hands itself in (the ``predictor`` arguments below): this module does not import the
+predictor's. It imports numpy (and pandas for tables), which the one-case path never loads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
+
+import numpy as np
+
+from ..core.triage import SEE_DOCTOR, SELF_CARE, Triage, triage
+from .result import Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+
+class TreeArrays(NamedTuple):
+    """The tree as numpy arrays; ``values`` has one column per knowledge-base cause."""
+
+    children_left: np.ndarray
+    children_right: np.ndarray
+    feature: np.ndarray
+    cut: np.ndarray
+    missing_go_to_left: np.ndarray
+    values: np.ndarray
+
+
+def tree_arrays(predictor: Any) -> TreeArrays:
+    """The predictor's tree as :class:`TreeArrays`, built once and kept on the predictor."""
+    if predictor.arrays is None:
+        t = predictor.tree
+        values = np.zeros((t.node_count, len(predictor.kb.causes)))
+        raw = np.asarray(t.value, dtype=np.float64)
+        for k, (_, j) in enumerate(predictor.cause_columns):
+            if j is not None:
+                values[:, k] = raw[:, j]
+        values /= values.sum(axis=1, keepdims=True)
+        predictor.arrays = TreeArrays(
+            np.asarray(t.children_left, dtype=np.intp),
+            np.asarray(t.children_right, dtype=np.intp),
+            np.asarray([max(f, 0) for f in t.feature], dtype=np.intp),  # leaves hold -2; never read
+            np.asarray(t.cut, dtype=np.float64),
+            np.asarray(t.missing_go_to_left, dtype=bool),
+            values,
+        )
+    return predictor.arrays
+
+
+def apply(predictor: Any, X: np.ndarray) -> np.ndarray:
+    """The leaf each row of the encoded matrix ``X`` reaches (scikit-learn's ``apply``), vectorised.
+
+    The same rules as :meth:`TreeData.decision_path <bicep_twitch.core.tree.TreeData.decision_path>`,
+    one level per pass over the rows still at a split node.
+    """
+    a = tree_arrays(predictor)
+    n = X.shape[0]
+    node = np.zeros(n, dtype=np.intp)
+    active = np.arange(n)
+    while active.size:
+        here = node[active]
+        x = X[active, a.feature[here]]
+        go_left = np.where(np.isnan(x), a.missing_go_to_left[here], x <= a.cut[here])
+        nxt = np.where(go_left, a.children_left[here], a.children_right[here])
+        node[active] = nxt
+        active = active[a.children_left[nxt] != -1]
+    return node
+
+
+def is_dataframe(obj: Any) -> bool:
+    # Checked by name so a list of dicts never imports pandas.
+    return any(cls.__name__ == "DataFrame" and cls.__module__.startswith("pandas") for cls in type(obj).__mro__)
+
+
+class Predictions(Sequence):
+    """The results of :meth:`Predictor.predict_many`: a sequence of :class:`Result`, built on access.
+
+    Attributes
+    ----------
+    leaves : numpy.ndarray
+        The leaf each case reached (meaningless for rows with an error).
+    errors : dict
+        Row position -> error message, for the cases that could not be read.
+    """
+
+    def __init__(self, predictor: Any, X: "np.ndarray", leaves: "np.ndarray", errors: dict[int, str]):
+        self.predictor = predictor
+        self.X = X
+        self.leaves = leaves
+        self.errors = dict(errors)
+
+    def __len__(self) -> int:
+        return len(self.leaves)
+
+    @overload
+    def __getitem__(self, i: int) -> Result: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Result]: ...
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        n = len(self)
+        k = i + n if i < 0 else i
+        if not 0 <= k < n:
+            raise IndexError(f"prediction index {i} out of range for {n} cases")
+        if k in self.errors:
+            return self.predictor.error_result(self.errors[k])
+        row = self.X[k].tolist()
+        return self.predictor.result_of(row, self.predictor.tree.decision_path(row))
+
+    @property
+    def probabilities(self) -> "np.ndarray":
+        """(n cases, n causes) probabilities in knowledge-base cause order; NaN rows for errors."""
+        proba = tree_arrays(self.predictor).values[self.leaves]
+        if self.errors:
+            proba[np.fromiter(self.errors, dtype=np.intp)] = np.nan
+        return proba
+
+    @property
+    def causes(self) -> "np.ndarray":
+        """The most likely cause id of each case (``None`` for rows with an error)."""
+        return self._leaf_columns()[0]
+
+    def _leaf_columns(self):
+        """Per-case cause, probability and top 3 text, computed once per distinct leaf."""
+        p = self.predictor
+        unique, inverse = np.unique(self.leaves, return_inverse=True)
+        cause, prob, top3 = [], [], []
+        for node in unique.tolist():
+            leaf = p.leaf(node)
+            cause.append(leaf.cause)
+            prob.append(leaf.probability)
+            top3.append("; ".join(f"{c} {q:.3f}" for c, q in leaf.differential[:3]))
+        columns = [np.asarray(col, dtype=dtype)[inverse] for col, dtype in
+                   ((cause, object), (prob, np.float64), (top3, object))]
+        if self.errors:
+            bad = np.fromiter(self.errors, dtype=np.intp)
+            columns[0][bad], columns[1][bad], columns[2][bad] = None, np.nan, ""
+        return columns
+
+    def triage(self) -> Triage:
+        """The knowledge base's triage rules applied to every case at once (bool columns)."""
+        p = self.predictor
+        cause = self._leaf_columns()[0]
+        proba = self.probabilities
+        cause_column = {c: k for k, c in enumerate(p.kb.cause_ids)}
+        finding_column = {fid: j for j, fid in enumerate(p.kb.finding_ids)}
+        with np.errstate(invalid="ignore"):  # NaN (unknown) raises no flag
+            return triage(p.kb, is_top=lambda c: cause == c, probability=lambda c: proba[:, cause_column[c]],
+                          answer=lambda fid: self.X[:, finding_column[fid]])
+
+    def to_frame(self, *, explain: bool = True) -> "pd.DataFrame":
+        """One row per case, in order: cause, probability, top3, triage, red_flags, path, error.
+
+        ``top3`` reads "cause 0.620; cause 0.200; cause 0.090"; ``red_flags`` is the finding ids
+        joined by ";"; ``path`` the explanation's sentences joined by "; " (left empty when
+        ``explain`` is false, which is much faster); ``error`` is empty for good rows.
+        """
+        import pandas as pd
+
+        cause, prob, top3 = self._leaf_columns()
+        told = self.triage()
+        n = len(self)
+        code = np.zeros(n, dtype=np.int64)
+        for k, (_, raised) in enumerate(told.flags):
+            code |= np.asarray(raised, dtype=np.int64) << k
+        names = {c: ";".join(fid for k, (fid, _) in enumerate(told.flags) if c >> k & 1) for c in np.unique(code).tolist()}
+        red = np.array([names[c] for c in code.tolist()], dtype=object) if n else np.array([], dtype=object)
+        triage_column = np.where(np.broadcast_to(told.see_doctor, (n,)), SEE_DOCTOR, SELF_CARE).astype(object)
+        error = np.full(n, "", dtype=object)
+        path = np.full(n, "", dtype=object)
+        if explain:
+            tree, explainer = self.predictor.tree, self.predictor.explainer
+            for k in range(n):
+                if k not in self.errors:
+                    row = self.X[k].tolist()
+                    path[k] = "; ".join(s.text for s in explainer.steps(row, tree.decision_path(row)))
+        for k, message in self.errors.items():
+            error[k] = message
+            triage_column[k] = ""
+            red[k] = ""
+        return pd.DataFrame(
+            {"cause": cause, "probability": prob, "top3": top3, "triage": triage_column, "red_flags": red,
+             "path": path, "error": error}
+        )
+
+    def __repr__(self) -> str:
+        return f"Predictions({len(self)} cases, {len(self.errors)} with errors)"
+
+
+__all__ = ["Predictions", "TreeArrays", "apply", "tree_arrays", "is_dataframe"]

@@ -1,0 +1,166 @@
+"""What the predictor says about one case: :class:`Result`, and the text ``predict`` prints for it.
+
+Pure Python, like the predictor: nothing here imports numpy, pandas or scikit-learn.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.knowledge import KnowledgeBase
+from ..core.numbers import percent
+from ..core.triage import SEE_DOCTOR, triage_reasons
+from .explain import NOT_ANSWERED, Step, summarize
+
+
+@dataclass(frozen=True, repr=False)
+class Result:
+    """What the predictor says about one case.
+
+    Attributes
+    ----------
+    cause, label : str
+        The most likely cause's id and its label.
+    probability : float
+        Its probability: the mean exact posterior of the training cases that reached the leaf.
+    differential : tuple of (str, float)
+        Every cause id with its probability, most likely first; they sum to 1.
+    path : tuple of Step
+        The explanation: one step per decision the tree took, root first.
+    triage : str
+        ``"see_doctor"`` or ``"self_care"``, by the knowledge base's triage rules.
+    red_flags : tuple of str
+        Finding ids among the user's own answers that call for a doctor; empty when none.
+    advice : str
+        Advice for the most likely cause, from the article where it gives some.
+    answers : dict
+        The answers given (known findings only), in contract form.
+    leaf : int
+        The tree leaf the case reached.
+    error : str or None
+        For a case of a batch that could not be read: why. All other fields are then empty
+        (``cause`` is ``None``). :meth:`Predictor.predict` raises instead.
+    """
+
+    cause: str | None
+    label: str | None
+    probability: float | None
+    differential: tuple[tuple[str, float], ...]
+    path: tuple[Step, ...]
+    triage: str | None
+    red_flags: tuple[str, ...]
+    advice: str | None
+    answers: dict[str, Any]
+    leaf: int | None
+    kb: KnowledgeBase = field(compare=False)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """False for a batch case that carries an error instead of a prediction."""
+        return self.error is None
+
+    @property
+    def summary(self) -> tuple[str, ...]:
+        """The path in short: one line per finding, repeated splits on a number merged into one range."""
+        return summarize(self.path, self.kb)
+
+    def to_dict(self) -> dict[str, Any]:
+        """All fields as plain JSON types; each path step both as a sentence and structured."""
+        return {
+            "cause": self.cause,
+            "label": self.label,
+            "probability": self.probability,
+            "differential": [
+                {"cause": c, "label": self.kb.causes[c].label, "probability": p} for c, p in self.differential
+            ],
+            "path": [step.to_dict() for step in self.path],
+            "summary": list(self.summary),
+            "triage": self.triage,
+            "red_flags": list(self.red_flags),
+            "advice": self.advice,
+            "answers": dict(self.answers),
+            "leaf": self.leaf,
+            "error": self.error,
+            "disclaimer": self.kb.disclaimer,
+        }
+
+    def text(self) -> str:
+        """The human text ``bicep-twitch predict`` prints (see :func:`format_result_text`)."""
+        return format_result_text(self)
+
+    def __repr__(self) -> str:
+        if self.error is not None:
+            return f"Result(error={self.error!r})"
+        return (
+            f"Result(cause={self.cause!r}, probability={self.probability:.3f}, triage={self.triage!r}, "
+            f"red_flags={self.red_flags!r}, steps={len(self.path)})"
+        )
+
+
+
+def _why_lines(result: Result) -> list[str]:
+    """The path for people: the answers the tree used (repeated splits merged into one range),
+    then one compact paragraph for the findings it met unanswered. The step-by-step sentences
+    stay in ``result.path`` and the JSON output."""
+    kb = result.kb
+    groups: dict[str, list[Step]] = {}
+    for step in result.path:
+        groups.setdefault(step.finding, []).append(step)
+    answered = [g for g in groups.values() if g[0].value is not None]
+    unanswered = [g for g in groups.values() if g[0].value is None]
+    lines = ["Why: your answers on the tree's path"]
+    if answered:
+        lines += [f"  - {line}" for group in answered for line in summarize(group, kb)]
+    elif result.path:
+        lines.append("  - none of your answers is tested on this path")
+    else:
+        lines.append("  - the tree asks nothing: it gives the same answer for every case")
+    if unanswered:
+        parts = []
+        for group in unanswered:
+            went = " then ".join(dict.fromkeys(s.condition for s in group if s.condition != NOT_ANSWERED))
+            name = kb.findings[group[0].finding].name
+            parts.append(f"{name} (as for {went})" if went else name)
+        lines += ["", "Not answered, so the tree went the way it learned for unknown answers:"]
+        lines += textwrap.wrap("; ".join(parts) + ".", width=96, initial_indent="  ", subsequent_indent="  ")
+    return lines
+
+
+def format_result_text(result: Result, *, top: int = 3) -> str:
+    """The human text ``bicep-twitch predict`` prints for one result.
+
+    Cause and probability, the top ``top`` causes, the path, triage with any red flags, the
+    advice, and always, last, the note that this is not a diagnosis.
+
+    Examples
+    --------
+    >>> from bicep_twitch import Predictor
+    >>> result = Predictor.load().predict({"movement": "spasm", "weakness": True})
+    >>> text = format_result_text(result)
+    >>> "see a doctor" in text.lower() and text.rstrip().endswith(".")
+    True
+    """
+    kb = result.kb
+    if result.error is not None:
+        return f"Could not rank causes for this case: {result.error}\n\n{kb.disclaimer}\n"
+    # Causes the tree gives no chance at all are left out of the list, not shown as 0%.
+    ranked = [(c, p) for c, p in result.differential[:top] if p > 0]
+    lines = [f"Most likely: {result.label} ({percent(result.probability)})", "", f"Top {len(ranked)}:"]
+    width = max(len(kb.causes[c].label) for c, _ in ranked)
+    for rank, (cause, p) in enumerate(ranked, start=1):
+        lines.append(f"  {rank}. {kb.causes[cause].label:<{width}}  {percent(p):>4}")
+    lines += [""] + _why_lines(result)
+    lines.append("")
+    if result.triage == SEE_DOCTOR:
+        reasons = triage_reasons(kb, result.cause, result.red_flags)
+        lines.append("What to do: see a doctor (" + "; ".join(reasons) + ").")
+    else:
+        lines.append("What to do: self-care is reasonable; see a doctor if it gets worse or does not settle.")
+    lines += [f"Advice: {result.advice}", "", kb.disclaimer]
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["Result", "format_result_text"]
