@@ -20,7 +20,6 @@ Run: ``python benchmarks/bench_ask.py [--n 10000] [--model models] [--seed 0]``
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from bicep_twitch.predict.ask import walk_tree
-from bicep_twitch.data.generate import TEST_STREAM, iter_blocks
+from bicep_twitch.data.generate import TEST_STREAM, fully_answered_tables, iter_blocks
 from bicep_twitch.core.knowledge import load_knowledge
 from bicep_twitch.data.posterior import posterior_matrix
 from bicep_twitch.data.tables import compile_tables
@@ -40,13 +39,6 @@ REPO = Path(__file__).resolve().parents[1]
 def draw(n: int, seed: int, tables) -> tuple[np.ndarray, np.ndarray]:
     blocks = list(iter_blocks(n, seed=seed, stream=TEST_STREAM, tables=tables))
     return np.vstack([X for X, _ in blocks]), np.concatenate([y for _, y in blocks])
-
-
-def fully_answered(tables):
-    # Every finding answered: an answer-count target so large that each finding's answer
-    # probability saturates at 1 (follow-ups still only after a "yes" to the workout).
-    big = np.array([10**6])
-    return dataclasses.replace(tables, answer_probs=np.array([1.0]), answer_lo=big, answer_hi=big)
 
 
 def measure(name: str, X: np.ndarray, y: np.ndarray, tree, kb, tables) -> None:
@@ -100,7 +92,7 @@ def main(argv=None) -> int:
     tree = read_tree(Path(args.model) / "bicep_twitch_tree.tree.json")
     tables = compile_tables(kb)
     print(f"tree: depth {tree.depth()}, {len(tree.leaves()):,} leaves ({args.model})")
-    X, y = draw(args.n, args.seed, fully_answered(tables))
+    X, y = draw(args.n, args.seed, fully_answered_tables(tables))
     measure("fully answered", X, y, tree, kb, tables)
     X, y = draw(args.n, args.seed, tables)
     measure("realistic answers (generator's answer mix, '?' for the rest)", X, y, tree, kb, tables)

@@ -65,8 +65,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
 
-    from bicep_twitch.draw import scene as R
     from bicep_twitch.draw.dot import scene_to_dot
+    from bicep_twitch.draw.figure import draw_scene, svg_bytes
+    from bicep_twitch.draw.layout import Measure, lay_out, png_dpi
+    from bicep_twitch.draw.scene import build_scene
     from bicep_twitch.predict.predictor import Predictor
 
     predictor = Predictor.load(args.model)
@@ -75,13 +77,13 @@ def main() -> None:
     case = {"movement": "spasm", "recent_arm_workout": True, "hours_after_workout": 1, "stress_level": 3}
     for depth in (None, 4):
         label = "full tree" if depth is None else f"--depth {depth} with a case"
-        scene = R.build_scene(tree, predictor.kb, depth=depth, case=None if depth is None else case)
-        t = {"scene": best(lambda: R.build_scene(tree, predictor.kb, depth=depth), args.repeat)}
-        t["layout"] = best(lambda: R._layout(scene, R._Measure()), args.repeat)
-        layout = R._layout(scene, R._Measure())
-        fig = R.draw_scene(scene, layout)
-        t["svg"] = best(lambda: R._svg_bytes(fig, scene), args.repeat)
-        dpi = R.png_dpi(layout.width, layout.height)
+        scene = build_scene(tree, predictor.kb, depth=depth, case=None if depth is None else case)
+        t = {"scene": best(lambda: build_scene(tree, predictor.kb, depth=depth), args.repeat)}
+        t["layout"] = best(lambda: lay_out(scene, Measure()), args.repeat)
+        layout = lay_out(scene, Measure())
+        fig = draw_scene(scene, layout)
+        t["svg"] = best(lambda: svg_bytes(fig, scene), args.repeat)
+        dpi = png_dpi(layout.width, layout.height)
         if not layout.legible:
             for artist in fig.axes[0].artists:
                 artist.words = False

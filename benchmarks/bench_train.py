@@ -26,7 +26,8 @@ from pathlib import Path
 from sklearn.tree import DecisionTreeClassifier
 
 from bicep_twitch.data.generate import generate_encoded, write_dataset
-from bicep_twitch.model.train import MAX_DEPTH, train_model
+from bicep_twitch.model.select import MAX_DEPTH
+from bicep_twitch.model.train import train_model
 
 TEST_CASES = 100_000
 
@@ -41,7 +42,7 @@ def measure(n: int, seed: int) -> dict:
         baseline = time.perf_counter() - start
         del X, y
         start = time.perf_counter()
-        record = train_model(data, out, seed=seed, pictures=False)
+        record = train_model(data, out, seed=seed)
         seconds = time.perf_counter() - start
     m = record["metrics"]
     return {

@@ -15,9 +15,8 @@ import pytest
 import sklearn
 from sklearn.tree import DecisionTreeClassifier
 
-from bicep_twitch.model.evaluate import fully_answered_cases
 from bicep_twitch.model.export import JOBLIB_NAME, META_NAME, TEXT_NAME, TREE_NAME, export_model
-from bicep_twitch.data.generate import MANIFEST_NAME, to_frame
+from bicep_twitch.data.generate import MANIFEST_NAME, fully_answered_cases, to_frame
 from bicep_twitch._io import sha256_file
 from bicep_twitch.data.tables import compile_tables
 from bicep_twitch.core.tree import read_tree

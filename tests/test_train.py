@@ -18,22 +18,19 @@ from bicep_twitch.model.evaluate import calibration, evaluate, red_flag_mask, to
 from bicep_twitch.model.export import JOBLIB_NAME, META_NAME, TEXT_NAME, TREE_NAME
 from bicep_twitch.data.generate import MANIFEST_NAME, write_dataset
 from bicep_twitch._io import sha256_file
-from bicep_twitch.model.train import (
+from bicep_twitch.data.datasets import load_split
+from bicep_twitch.model.fit import encode_split, fit_tree, node_posteriors
+from bicep_twitch.model.select import (
     MAX_DEPTH,
     NO_SPLIT,
-    REPORT_NAME,
     choose_size,
-    encode_split,
     expansion_order,
-    fit_tree,
-    load_split,
     node_depths,
-    node_posteriors,
     padded_paths,
     split_ranks,
-    train_model,
     truncated_leaves,
 )
+from bicep_twitch.model.train import REPORT_NAME, train_model
 from bicep_twitch.core.tree import read_tree
 from bicep_twitch.cli import main
 

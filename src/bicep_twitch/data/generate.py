@@ -17,6 +17,7 @@ and ``generate_cases(n)`` is a prefix of ``generate_cases(n + k)``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -35,7 +36,11 @@ from ..core.knowledge import CHOICE, YES_NO
 from ..data.tables import Tables, compile_tables
 
 BLOCK_ROWS = 1 << 16
-TRAIN_STREAM, TEST_STREAM = 0, 1
+# Seed streams: each set of cases draws from its own, so no two share a draw. One list, here.
+TRAIN_STREAM = 0  # the dataset's training split
+TEST_STREAM = 1  # the dataset's test split
+FULLY_ANSWERED_STREAM = 2  # fully answered cases the report measures on
+AUGMENT_STREAM = 3  # fully answered cases added to the training cases
 DEFAULT_SEED = 0
 DATASET_FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -179,6 +184,27 @@ def _unanswered(rng: np.random.Generator, m: int, X: np.ndarray, t: Tables) -> n
     fallback = np.searchsorted(np.cumsum(fallback_share) / fallback_share.sum(), fallback_draw[empty], side="right")
     answered[empty, np.minimum(fallback, len(t.findings) - 1)] = True
     return ~answered
+
+
+def fully_answered_tables(tables: Tables) -> Tables:
+    """The generator's tables with every finding answered (follow-ups only after a "yes").
+
+    The answer-count target is so large that each finding's answer probability saturates at 1;
+    values are drawn exactly as for ordinary cases.
+    """
+    big = np.array([10**6])
+    return dataclasses.replace(tables, answer_probs=np.array([1.0]), answer_lo=big, answer_hi=big)
+
+
+def fully_answered_cases(
+    n: int, *, seed: int, tables: Tables, stream: int = FULLY_ANSWERED_STREAM
+) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` encoded cases answering every finding, and their cause indices (``tables`` order).
+
+    They come from their own seed stream, so they share no draw with the training or test data.
+    """
+    blocks = list(iter_blocks(n, seed=seed, stream=stream, tables=fully_answered_tables(tables)))
+    return np.vstack([X for X, _ in blocks]), np.concatenate([y for _, y in blocks])
 
 
 def to_frame(X: np.ndarray, y: np.ndarray | None, tables: Tables) -> pd.DataFrame:

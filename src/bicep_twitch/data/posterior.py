@@ -76,7 +76,7 @@ def _posterior_chunk(X: np.ndarray, t: Tables) -> np.ndarray:
             # Generated values lie on the grid, where this is exact. A value between two bins (a
             # user's 2.4 cups on a grid of whole cups) goes to the nearer one, as the tree's
             # thresholds, which sit halfway between grid values, also send it.
-            code = np.searchsorted(ft.split, np.where(unknown, ft.vmin, col), side="left")
+            code = np.searchsorted(ft.bin_bounds, np.where(unknown, ft.vmin, col), side="left")
         else:
             code = np.where(unknown, 0, col).astype(np.int64)
         code[unknown] = ft.loglik.shape[0] - 1  # the all-zero row: unknown adds nothing

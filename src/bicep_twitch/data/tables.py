@@ -33,7 +33,7 @@ class FindingTable:
     lo: np.ndarray | None = None
     nvals: np.ndarray | None = None
     upper: np.ndarray | None = None
-    split: np.ndarray | None = None  # (K - 1,) halfway between a bin's top and the next bin's bottom
+    bin_bounds: np.ndarray | None = None  # (K - 1,) halfway between a bin's top and the next bin's bottom
     step: float | None = None
     vmin: float | None = None
     vmax: float | None = None
@@ -77,7 +77,7 @@ def compile_tables(kb: KnowledgeBase | None = None) -> Tables:
                 lo=np.array([lo for lo, _ in f.bins]),
                 nvals=nvals,
                 upper=np.array([hi for _, hi in f.bins]),
-                split=np.array([(hi + f.step / 2) for _, hi in f.bins[:-1]]),
+                bin_bounds=np.array([(hi + f.step / 2) for _, hi in f.bins[:-1]]),
                 step=f.step,
                 vmin=f.min,
                 vmax=f.max,
