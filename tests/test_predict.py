@@ -20,7 +20,6 @@ from bicep_twitch import (
     Result,
     generate_cases,
 )
-from bicep_twitch.core.model_folder import CHECKOUT_MODEL_DIR, default_model_dir
 
 
 @pytest.fixture(scope="module")
@@ -222,13 +221,6 @@ def test_to_frame_matches_the_results(default):
 
 
 # -- loading ---------------------------------------------------------------------------------
-
-
-def test_default_model_resolution():
-    predictor = Predictor.load()
-    assert predictor.model_dir == default_model_dir()
-    assert default_model_dir() == CHECKOUT_MODEL_DIR or default_model_dir().name == "_default_model"
-    assert tuple(predictor.tree.features) == predictor.kb.finding_ids
 
 
 def test_load_by_folder_metadata_or_model_file(toy_model):

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..core.cases import check_requirements, encode_value, parse_text, unknown_finding_error
+from ..core.cases import encode_case
 from .._errors import DataError, InvalidCaseError
 from ..core.knowledge import KnowledgeBase
 from .usage import UsageError
@@ -52,15 +52,7 @@ def parse_case_json(text: str, kb: KnowledgeBase, *, option: str = "--case") -> 
     >>> row[15], row[7]
     (7.0, 1.0)
     """
-    case = read_case_json(text, option=option)
-    encoded: dict[str, float] = {}
-    for name, value in case.items():
-        f = kb.findings.get(name)
-        if f is None:
-            raise unknown_finding_error(name, kb)
-        encoded[name] = parse_text(f, value) if isinstance(value, str) else encode_value(f, value)
-    check_requirements(kb, encoded)
-    return [encoded.get(fid, float("nan")) for fid in kb.findings]
+    return encode_case(read_case_json(text, option=option), kb, strings_as_text=True)
 
 
 def case_from_args(args: argparse.Namespace, kb: KnowledgeBase) -> list[float] | None:

@@ -113,8 +113,11 @@ def check_requirements(kb: KnowledgeBase, encoded: Mapping[str, float]) -> None:
                 raise InvalidCaseError(contradiction_message(fid, parent, wanted))
 
 
-def encode_case(case: Any, kb: KnowledgeBase) -> list[float]:
+def encode_case(case: Any, kb: KnowledgeBase, *, strings_as_text: bool = False) -> list[float]:
     """Check a case (a mapping of finding id to value) and return its encoded row.
+
+    With ``strings_as_text`` a string value is read as typed text (``"7"``, ``"yes"``, ``"?"``
+    for unknown), as the contract allows for a case given on the command line.
 
     Raises
     ------
@@ -132,7 +135,7 @@ def encode_case(case: Any, kb: KnowledgeBase) -> list[float]:
         f = findings.get(name) if isinstance(name, str) else None
         if f is None:
             raise unknown_finding_error(name, kb)
-        encoded[name] = encode_value(f, value)
+        encoded[name] = parse_text(f, value) if strings_as_text and isinstance(value, str) else encode_value(f, value)
     check_requirements(kb, encoded)
     return [encoded.get(fid, NAN) for fid in findings]
 

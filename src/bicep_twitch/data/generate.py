@@ -23,7 +23,6 @@ import io
 import json
 import os
 import platform
-from numbers import Integral
 from pathlib import Path
 from typing import Iterator
 
@@ -31,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._version import __version__
+from ..core.checks import check_count, check_seed
 from .._io import ensure_writable_dir, staged_files
 from ..core.knowledge import CHOICE, YES_NO
 from ..data.tables import Tables, compile_tables
@@ -44,19 +44,6 @@ AUGMENT_STREAM = 3  # fully answered cases added to the training cases
 DEFAULT_SEED = 0
 DATASET_FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
-MAX_SEED = 2**63 - 1
-
-
-def check_count(value, name: str, *, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < minimum:
-        raise ValueError(f"'{name}' must be a whole number of at least {minimum} (got {value!r})")
-    return int(value)
-
-
-def check_seed(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or not 0 <= value <= MAX_SEED:
-        raise ValueError(f"'seed' must be a whole number from 0 to {MAX_SEED} (got {value!r})")
-    return int(value)
 
 
 def generate_cases(n: int, *, seed: int = DEFAULT_SEED) -> pd.DataFrame:

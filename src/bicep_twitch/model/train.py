@@ -15,10 +15,11 @@ from sklearn.tree import DecisionTreeClassifier
 
 from .._errors import DataError
 from .._io import ensure_writable_dir, sha256_file
+from ..core.checks import check_count, check_seed
 from ..core.knowledge import load_knowledge
 from ..data.datasets import load_split
 from ..data.generate import (
-    AUGMENT_STREAM, DEFAULT_SEED, MANIFEST_NAME, check_count, check_seed, fully_answered_cases, write_dataset,
+    AUGMENT_STREAM, DEFAULT_SEED, MANIFEST_NAME, fully_answered_cases, write_dataset,
 )
 from ..data.tables import Tables, compile_tables
 from .evaluate import FEW_ANSWERS, accuracy_block, calibration, evaluate
