@@ -19,6 +19,7 @@ from ..core.knowledge import NUMBER, KnowledgeBase
 from ..core.model_folder import check_tree_matches
 from ..core.numbers import format_threshold, percent
 from ..core.tree import LEAF, TreeData
+from ..core.triage import is_doctor_cause
 from ..core.words import edge_words
 
 SPLIT, LEAF_KIND, CUT = "split", "leaf", "cut"
@@ -118,7 +119,7 @@ def build_scene(
         The tree as plain data and the knowledge base whose words it is drawn in.
     depth : int, optional
         Draw only the top ``depth`` levels (the root is level 0); a split at level ``depth``
-        becomes a summary of what lies below it: its most likely cause and that cause's share.
+        becomes a summary of what lies below it: its most likely cause and that cause's probability.
     case : mapping or sequence of float, optional
         A case (finding id -> value, as for ``predict``) or its encoded row, whose path is
         marked; the rest is faded.
@@ -199,7 +200,7 @@ def build_scene(
         edges=tuple(edges),
         path=path,
         causes=causes,
-        see_doctor=frozenset(kb.see_doctor_causes),
+        see_doctor=frozenset(c for c in kb.cause_ids if is_doctor_cause(kb, c)),
         end_note=end_note,
         header=_header(tree, kb, depth, case, leaves_below[0]),
     )
@@ -250,7 +251,7 @@ def _header(tree: TreeData, kb: KnowledgeBase, depth: int | None, case, leaves: 
     if depth is not None and depth < full_depth:
         lines.append(
             "Boxes with a dashed border stand for the part of the tree cut off below them: how many leaves, "
-            "the most likely cause among all cases there and its share."
+            "the most likely cause among all cases there and its probability."
         )
     if case is not None:
         given = ", ".join(f"{k}={json.dumps(v)}" for k, v in case.items()) or "nothing answered"
