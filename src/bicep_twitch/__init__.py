@@ -28,10 +28,11 @@ __all__ = [
     "__version__",
 ]
 
-# Public name -> private module that defines it; loaded on first access (PEP 562).
+# Public name -> the module that defines it (inside a layer folder, not itself public); loaded on
+# first access (PEP 562).
 _LAZY = {
     "Predictor": ".predict.predictor",
-    "Result": ".predict.predictor",
+    "Result": ".predict.result",
     "generate_cases": ".data.generate",
     "bayes_posterior": ".data.posterior",
     "load_knowledge": ".core.knowledge",
@@ -41,7 +42,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .data.generate import generate_cases
     from .core.knowledge import load_knowledge
     from .data.posterior import bayes_posterior
-    from .predict.predictor import Predictor, Result
+    from .predict.predictor import Predictor
+    from .predict.result import Result
 
 
 def __getattr__(name: str):

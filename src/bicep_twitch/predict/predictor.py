@@ -229,4 +229,4 @@ class Predictor:
         return f"Predictor(model_dir={str(self.model_dir)!r}, nodes={self.tree.node_count})"
 
 
-__all__ = ["Predictor", "Result", "Leaf"]
+__all__ = ["Predictor", "Leaf"]
