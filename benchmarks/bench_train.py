@@ -4,7 +4,7 @@ For each size, cases are generated into a temporary folder (not timed; the test 
 at 100k cases so the accuracies compare), then measured:
 
 * **baseline**: one plain scikit-learn fit, the floor of any training: a
-  ``DecisionTreeClassifier(max_depth=14, max_leaf_nodes=800)`` on the drawn causes of the
+  ``DecisionTreeClassifier(max_depth=14, max_leaf_nodes=800)`` (the recipe of 0.1.0's size) on the drawn causes of the
   already encoded training matrix;
 * **train_model**: the whole ``bicep-twitch train`` step without pictures: read and check the
   CSVs, exact posteriors, cross-validation, the final fit, evaluation and export.
@@ -26,7 +26,7 @@ from pathlib import Path
 from sklearn.tree import DecisionTreeClassifier
 
 from bicep_twitch.data.generate import generate_encoded, write_dataset
-from bicep_twitch.model.select import MAX_DEPTH
+from bicep_twitch.model.train import PREVIOUS_RECIPE
 from bicep_twitch.model.train import train_model
 
 TEST_CASES = 100_000
@@ -38,7 +38,7 @@ def measure(n: int, seed: int) -> dict:
         write_dataset(data, n=n, n_test=TEST_CASES, seed=seed)
         X, y = generate_encoded(n, seed=seed)  # the same cases as train.csv, already encoded
         start = time.perf_counter()
-        DecisionTreeClassifier(max_depth=MAX_DEPTH, max_leaf_nodes=800, random_state=seed).fit(X, y)
+        DecisionTreeClassifier(max_depth=PREVIOUS_RECIPE["max_depth"], max_leaf_nodes=800, random_state=seed).fit(X, y)
         baseline = time.perf_counter() - start
         del X, y
         start = time.perf_counter()

@@ -61,7 +61,8 @@ def test_metadata(kb, small_model, small_data):
     assert record["feature_encoding"]["weakness"]["codes"] == {"false": 0.0, "true": 1.0}
     assert record["feature_encoding"]["stress_level"] == {"type": "number", "min": 0.0, "max": 10.0, "unknown": "NaN"}
     assert {"accuracy", "top3_accuracy", "bayes_accuracy", "ratio"} <= set(record["metrics"])
-    assert record["tree"]["depth"] == read_tree(small_model / TREE_NAME).depth() <= 14
+    assert record["tree"]["depth"] == read_tree(small_model / TREE_NAME).depth() <= record["hyperparameters"]["max_depth"]
+    assert record["tree"]["leaves"] <= record["hyperparameters"]["max_leaf_nodes"]
 
 
 def _walk(tree, X: np.ndarray) -> tuple[list[str], np.ndarray]:
@@ -163,3 +164,58 @@ def test_failed_export_keeps_the_old_files(kb, tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         export_model(_toy_tree(kb), tmp_path, kb=kb, metadata={"seed": 1})
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def cases_reaching_every_leaf(tree) -> dict[int, list[float]]:
+    """For each leaf of a plain-data tree, an encoded case whose walk ends there.
+
+    Walk every path keeping, per finding, the interval of values (lo, hi] and whether an unknown
+    answer still follows it; a leaf's case takes unknown where allowed, else the interval's middle.
+    """
+    out = {}
+    stack = [(0, {})]
+    while stack:
+        node, allowed = stack.pop()
+        if tree.is_leaf(node):
+            row = []
+            for j in range(len(tree.features)):
+                lo, hi, unknown_ok = allowed.get(j, (-math.inf, math.inf, True))
+                if unknown_ok:
+                    row.append(math.nan)
+                elif lo < hi:
+                    if math.isfinite(lo) and math.isfinite(hi):
+                        row.append((lo + hi) / 2)
+                    else:  # one side open, or any known value (a split of known against unknown)
+                        row.append(hi - 1.0 if math.isfinite(hi) else (lo + 1.0 if math.isfinite(lo) else 0.0))
+                else:
+                    break  # no case can reach this leaf
+            else:
+                out[node] = row
+            continue
+        j, t = tree.feature[node], tree.threshold[node]
+        lo, hi, unknown_ok = allowed.get(j, (-math.inf, math.inf, True))
+        missing_left = bool(tree.missing_go_to_left[node])
+        stack.append((tree.children_left[node], {**allowed, j: (lo, min(hi, t), unknown_ok and missing_left)}))
+        stack.append((tree.children_right[node], {**allowed, j: (max(lo, t), hi, unknown_ok and not missing_left)}))
+    return out
+
+
+def test_plain_tree_joblib_estimator_and_predictor_agree_on_every_leaf(small_model):
+    # One case per leaf, built from the plain-data tree: scikit-learn's estimator sends it to
+    # the same leaf, and its predict_proba is the predictor's differential there.
+    import joblib
+
+    from bicep_twitch import Predictor
+
+    tree = read_tree(small_model / TREE_NAME)
+    estimator = joblib.load(small_model / JOBLIB_NAME).named_steps["tree"]
+    cases = cases_reaching_every_leaf(tree)
+    assert sorted(cases) == sorted(tree.leaves())  # every leaf is reachable by some case
+    X = np.array(list(cases.values()))
+    assert estimator.apply(X).tolist() == list(cases)
+    assert [tree.decision_path(row)[-1] for row in cases.values()] == list(cases)
+    predictor = Predictor.load(small_model)
+    proba = estimator.predict_proba(X)
+    for row, p in zip(cases.values(), proba):
+        differential = dict(predictor.predict_encoded(row).differential)
+        np.testing.assert_allclose([differential[c] for c in estimator.classes_], p, rtol=1e-12, atol=1e-15)

@@ -106,6 +106,53 @@ def test_triage_comes_from_the_knowledge_base_data(toy, kb):
     assert (result.cause, result.red_flags, result.triage) == ("neuromuscular_disease", (), "self_care")
 
 
+def test_a_medicine_that_can_cause_twitching_sends_to_its_prescriber(toy, kb):
+    medicines = [flag.finding for flag in kb.medicine_flags]
+    assert medicines == ["takes_corticosteroid", "takes_diuretic", "takes_synthetic_estrogen"]
+    for finding in medicines:
+        hit = toy.predict({"caffeine_cups_per_day": 7, finding: True})
+        assert (hit.cause, hit.triage, hit.red_flags) == ("caffeine", "see_doctor", (finding,))
+        # The prescriber advice leads, the cause's own advice follows.
+        assert hit.advice == f"{kb.medicine_advice} {kb.causes['caffeine'].advice}"
+        assert "do not stop it" in hit.text()
+        for not_taken in (False, None):
+            miss = toy.predict({"caffeine_cups_per_day": 7, finding: not_taken})
+            assert (miss.triage, miss.red_flags, miss.advice) == ("self_care", (), kb.causes["caffeine"].advice)
+    both = toy.predict({"caffeine_cups_per_day": 7, "takes_diuretic": True, "weakness": True})
+    assert both.red_flags == ("weakness", "takes_diuretic")  # symptoms first, then medicines
+
+
+def test_the_medicine_cause_does_not_repeat_the_prescriber_advice(toy, kb):
+    changed = dataclasses.replace(kb, medicine_cause="caffeine")
+    predictor = Predictor(toy.tree, changed, toy.metadata, toy.model_dir)
+    result = predictor.predict({"caffeine_cups_per_day": 7, "takes_corticosteroid": True})
+    assert result.advice == kb.causes["caffeine"].advice
+
+
+@pytest.mark.parametrize("threshold, verdict", [(0.35, "see_doctor"), (0.3500001, "self_care")])
+def test_doctor_causes_together_at_the_threshold(kb, threshold, verdict):
+    from bicep_twitch.core.triage import triage
+
+    # Caffeine first, the doctor causes 0.35 together: sent exactly from the threshold on.
+    p = {"caffeine": 0.65, "medication": 0.1, "nerve_damage": 0.1, "neuromuscular_disease": 0.1, "autoimmune": 0.05}
+    told = triage(kb, is_top=lambda c: c == "caffeine", probability=lambda c: p.get(c, 0.0),
+                  answer=lambda f: math.nan, doctor_threshold=threshold)
+    assert told.verdict == verdict and told.red_flags == ()
+    assert told.doctor_probability == pytest.approx(0.35)
+
+
+def test_doctor_causes_together_through_the_predictor(toy, kb):
+    # Leaf 3 of the toy tree: neuromuscular 0.7, nerve damage 0.3. Make them not "doctor
+    # causes" except nerve damage: only the sum rule can then send the case to a doctor.
+    result_case = {"caffeine_cups_per_day": 1}
+    for threshold, verdict in ((0.3, "see_doctor"), (0.31, "self_care")):
+        changed = dataclasses.replace(kb, see_doctor_causes=("nerve_damage",), doctor_threshold=threshold)
+        result = Predictor(toy.tree, changed, toy.metadata, toy.model_dir).predict(result_case)
+        assert (result.cause, result.triage) == ("neuromuscular_disease", verdict)
+        if verdict == "see_doctor":
+            assert "likely enough (30%)" in result.text()
+
+
 # -- bad input -------------------------------------------------------------------------------
 
 

@@ -36,15 +36,20 @@ def run_train(args: argparse.Namespace) -> int:
     """``bicep-twitch train``: fit, evaluate and export the model, then draw it beside the model."""
     from ..model.train import train_model
 
-    record = train_model(args.data, args.out, seed=args.seed)
+    def stage(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    record = train_model(args.data, args.out, seed=args.seed, progress=stage)
     if not args.no_pictures:
+        stage("drawing the tree beside the model")
         draw_model_pictures(args.out)
     m, tree = record["metrics"], record["tree"]
-    few = m["by_answered_findings"]["<=6"]
+    fid = m["fidelity"]
     print(f"trained a tree with {tree['leaves']} leaves, depth {tree['depth']}; wrote {args.out}")
     print(
-        f"test accuracy {m['accuracy']:.3f} = {m['ratio']:.3f} of the best possible ({m['bayes_accuracy']:.3f}); "
-        f"with at most 6 answers {few['ratio']:.3f}; report: {Path(args.out) / 'report.md'}"
+        f"agrees with the exact posterior on {fid['agreement']:.3f} of clear cases (worst cause "
+        f"{fid['worst_cause']} {fid['worst_cause_agreement']:.3f}); accuracy {fid['accuracy_ratio']:.3f} of the best "
+        f"possible; report: {Path(args.out) / 'report.md'}"
     )
     return EXIT_OK
 

@@ -124,7 +124,13 @@ class KnowledgeBase:
     background: Mapping[str, Distribution]
     answer_counts: tuple[tuple[float, int, int], ...]
     see_doctor_causes: tuple[str, ...]
+    doctor_threshold: float  # the doctor causes together at least this likely: see a doctor
+    doctor_threshold_text: str
     red_flags: tuple[RedFlag, ...]
+    medicine_flags: tuple[RedFlag, ...]  # a medicine that can cause twitching: see its prescriber
+    medicine_cause: str  # the cause these medicines point to; its own advice already names the prescriber
+    medicine_advice: str
+    triage_sources: tuple[tuple[str, Source], ...]  # (where, source) of each triage rule
     disclaimer: str
     sha256: str
     article_file: Path
@@ -152,6 +158,7 @@ class KnowledgeBase:
             yield f"causes.{cid}.advice", c.advice_source
             for fid, d in c.findings.items():
                 yield f"causes.{cid}.findings.{fid}", d.source
+        yield from self.triage_sources
 
 
 def load_knowledge(path: str | Path | None = None) -> KnowledgeBase:
@@ -205,6 +212,26 @@ def _load(path: Path) -> KnowledgeBase:
         _entry(f"triage.red_flags.{fid}", _red_flag, fid, spec, findings)
         for fid, spec in _entry("triage", lambda: _mapping("red_flags", triage["red_flags"])).items()
     )
+    doctor = _entry("triage", lambda: _mapping("doctor_causes_probability", triage["doctor_causes_probability"]))
+    threshold = _entry("triage.doctor_causes_probability", lambda: _number("triage.doctor_causes_probability.at_least",
+                                                                          doctor["at_least"]))
+    if not 0 < threshold <= 1:
+        raise KnowledgeBaseError(f"triage.doctor_causes_probability.at_least must be more than 0 and at most 1 "
+                                 f"(got {threshold})")
+    medicines = _entry("triage", lambda: _mapping("medicines", triage["medicines"]))
+    medicine_flags = tuple(
+        _entry(f"triage.medicines.findings.{fid}", _red_flag, fid, spec, findings, "triage.medicines.findings")
+        for fid, spec in _entry("triage.medicines", lambda: _mapping("findings", medicines["findings"])).items()
+    )
+    medicine_cause = _entry("triage.medicines", lambda: _text("triage.medicines.cause", medicines["cause"]))
+    if medicine_cause not in causes:
+        raise KnowledgeBaseError(f"triage.medicines.cause names unknown cause {medicine_cause!r}")
+    advice = _entry("triage.medicines", lambda: _mapping("advice", medicines["advice"]))
+    triage_sources = tuple(
+        (where, _entry(where, lambda spec=spec: _source(where, spec.get("source"))))
+        for where, spec in (("triage", triage), ("triage.doctor_causes_probability", doctor),
+                            ("triage.medicines", medicines), ("triage.medicines.advice", advice))
+    )
     answer_counts = _entry("answering", _answer_counts, raw, len(findings))
     return KnowledgeBase(
         format_version=raw["format_version"],
@@ -213,7 +240,14 @@ def _load(path: Path) -> KnowledgeBase:
         background=background,
         answer_counts=answer_counts,
         see_doctor_causes=see_doctor,
+        doctor_threshold=threshold,
+        doctor_threshold_text=_entry("triage.doctor_causes_probability",
+                                     lambda: _text("triage.doctor_causes_probability.text", doctor["text"])),
         red_flags=red_flags,
+        medicine_flags=medicine_flags,
+        medicine_cause=medicine_cause,
+        medicine_advice=_entry("triage.medicines.advice", lambda: _text("triage.medicines.advice.text", advice["text"])),
+        triage_sources=triage_sources,
         disclaimer=_entry("triage", lambda: _text("triage.disclaimer", triage["disclaimer"])),
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
         article_file=path.parent / _entry("article", lambda: raw["article"]["file"]),
@@ -272,8 +306,9 @@ def _check_requires(f: Finding, findings: Mapping[str, Finding]) -> None:
             raise KnowledgeBaseError(f"{where} names {parent!r}, which is itself a follow-up finding")
 
 
-def _red_flag(fid: str, spec: Mapping[str, Any], findings: Mapping[str, Finding]) -> RedFlag:
-    where = f"triage.red_flags.{fid}"
+def _red_flag(fid: str, spec: Mapping[str, Any], findings: Mapping[str, Finding],
+              section: str = "triage.red_flags") -> RedFlag:
+    where = f"{section}.{fid}"
     if fid not in findings:
         raise KnowledgeBaseError(f"{where} names unknown finding {fid!r}")
     rule, kind = spec["rule"], findings[fid].type

@@ -40,7 +40,9 @@ BLOCK_ROWS = 1 << 16
 TRAIN_STREAM = 0  # the dataset's training split
 TEST_STREAM = 1  # the dataset's test split
 FULLY_ANSWERED_STREAM = 2  # fully answered cases the report measures on
-AUGMENT_STREAM = 3  # fully answered cases added to the training cases
+# 3 drew the fully answered training cases of 0.1.0; retired, not reused, so old figures stay reproducible
+PROPOSAL_STREAM = 4  # cases with every cause equally likely, added to the training cases
+FIDELITY_STREAM = 5  # fresh natural cases the report measures agreement with the exact posterior on
 DEFAULT_SEED = 0
 DATASET_FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -183,6 +185,18 @@ def fully_answered_tables(tables: Tables) -> Tables:
     return dataclasses.replace(tables, answer_probs=np.array([1.0]), answer_lo=big, answer_hi=big)
 
 
+def uniform_cause_tables(tables: Tables) -> Tables:
+    """The generator's tables with every cause equally likely; findings are drawn as for ordinary cases."""
+    prior = np.full(len(tables.prior), 1.0 / len(tables.prior))
+    return dataclasses.replace(tables, prior=prior, cum_prior=np.cumsum(prior))
+
+
+def draw_cases(n: int, *, seed: int, stream: int, tables: Tables) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` encoded cases and their cause indices from ``tables`` (which may be a variant)."""
+    blocks = list(iter_blocks(n, seed=seed, stream=stream, tables=tables))
+    return np.vstack([X for X, _ in blocks]), np.concatenate([y for _, y in blocks])
+
+
 def fully_answered_cases(
     n: int, *, seed: int, tables: Tables, stream: int = FULLY_ANSWERED_STREAM
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -190,8 +204,7 @@ def fully_answered_cases(
 
     They come from their own seed stream, so they share no draw with the training or test data.
     """
-    blocks = list(iter_blocks(n, seed=seed, stream=stream, tables=fully_answered_tables(tables)))
-    return np.vstack([X for X, _ in blocks]), np.concatenate([y for _, y in blocks])
+    return draw_cases(n, seed=seed, stream=stream, tables=fully_answered_tables(tables))
 
 
 def to_frame(X: np.ndarray, y: np.ndarray | None, tables: Tables) -> pd.DataFrame:

@@ -11,7 +11,7 @@ model's metadata, so the two cannot disagree.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
@@ -25,6 +25,127 @@ FEW_ANSWERS = 6  # the contract: the model must predict well from 2 to 6 answers
 TOP_K = 3
 RELIABILITY_EDGES = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 LOG_FLOOR = 1e-15  # a probability of exactly 0 for the true cause would make log-loss infinite
+CONFIDENT = 0.6  # "the knowledge base is clear": the exact posterior puts this much on one cause
+# What users need of the tree, measured against the exact posterior (acceptance targets).
+TARGETS = {
+    "agreement": 0.97,  # confident cases: the tree names the exact top cause first
+    "worst_cause_agreement": 0.90,  # the same, for the cause where it is lowest
+    "accuracy_ratio": 0.94,  # accuracy on the drawn causes / the exact posterior's accuracy
+    "probability_gap": 0.08,  # ceiling: mean |p_tree - p_exact| for the exact top cause, confident cases
+}
+# Triage against the exact posterior: cases it puts DOCTOR_LIKELY or more on the doctor causes
+# must be sent to a doctor; cases under CLEARLY_BENIGN with no red flag must be reassured.
+DOCTOR_LIKELY, CLEARLY_BENIGN = 0.5, 0.05
+TRIAGE_TARGETS = {"doctor_likely_sent": 0.98, "clearly_benign_reassured": 0.95}
+THRESHOLD_GRID = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)  # a round number for a rule people read
+
+
+def fidelity_scores(proba: np.ndarray, posterior: np.ndarray, y: np.ndarray, *, classes: Sequence[str],
+                    weight: np.ndarray | None = None, cause_weight: np.ndarray | None = None) -> dict[str, Any]:
+    """How faithfully the tree carries the exact posterior, on confident cases and overall.
+
+    ``agreement`` is the share of confident cases (exact top cause at least ``CONFIDENT``)
+    whose top cause the tree names first, overall and by that cause; ``probability_gap`` the
+    mean distance between the tree's and the exact probability of that cause there;
+    ``accuracy_ratio`` the tree's accuracy on the drawn causes over the exact posterior's.
+    ``weight`` (per case) and ``cause_weight`` (per case, for the drawn cause) turn means over
+    a sample of another distribution into means over natural cases; default 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> post = np.array([[0.9, 0.1], [0.7, 0.3], [0.2, 0.8], [0.5, 0.5]])
+    >>> tree = np.array([[0.8, 0.2], [0.4, 0.6], [0.1, 0.9], [0.6, 0.4]])
+    >>> s = fidelity_scores(tree, post, np.array([0, 0, 1, 1]), classes=["a", "b"])
+    >>> round(s["agreement"], 3), s["agreement_by_cause"], s["worst_cause"], round(s["probability_gap"], 3)
+    (0.667, {'a': 0.5, 'b': 1.0}, 'a', 0.167)
+    """
+    n = len(posterior)
+    w = np.ones(n) if weight is None else weight
+    cw = np.ones(n) if cause_weight is None else cause_weight
+    top = posterior.argmax(axis=1)
+    confident = posterior.max(axis=1) >= CONFIDENT
+    pred = proba.argmax(axis=1)
+    agree = pred == top
+    by_cause = {c: _wmean(agree[confident & (top == k)], w[confident & (top == k)]) for k, c in enumerate(classes)}
+    known = {c: v for c, v in by_cause.items() if v is not None}
+    worst = min(known, key=known.get) if known else None
+    rows = np.flatnonzero(confident)
+    exact_accuracy = _wmean(top == y, cw)
+    accuracy = _wmean(pred == y, cw)
+    return {
+        "cases": int(n),
+        "confident_cases": int(confident.sum()),
+        "confident_cases_by_cause": {c: int((confident & (top == k)).sum()) for k, c in enumerate(classes)},
+        "agreement": _round(_wmean(agree[confident], w[confident])),
+        "agreement_by_cause": {c: _round(v) for c, v in by_cause.items()},
+        "worst_cause": worst,
+        "worst_cause_agreement": _round(known[worst]) if known else None,
+        "probability_gap": _round(_wmean(np.abs(proba[rows, top[rows]] - posterior[rows, top[rows]]), w[rows])),
+        "accuracy": _round(accuracy),
+        "accuracy_ratio": _round(accuracy / exact_accuracy) if exact_accuracy else None,
+    }
+
+
+def meets_targets(scores: Mapping[str, Any], targets: Mapping[str, float] = TARGETS) -> dict[str, bool]:
+    """Which targets a set of scores meets (``probability_gap`` is a ceiling, the others floors)."""
+    out = {}
+    for name, target in targets.items():
+        value = scores.get(name)
+        out[name] = value is not None and (value <= target if name == "probability_gap" else value >= target)
+    return out
+
+
+def triage_tradeoff(proba: np.ndarray, posterior: np.ndarray, X: np.ndarray, *, classes: Sequence[str],
+                    kb: KnowledgeBase, thresholds: Sequence[float] = THRESHOLD_GRID) -> dict[str, Any]:
+    """The triage rules at each threshold for the doctor causes together, against the exact posterior.
+
+    For each threshold: the share of cases sent to a doctor among those the exact posterior
+    puts ``DOCTOR_LIKELY`` or more on the doctor causes, the share reassured among those it
+    puts under ``CLEARLY_BENIGN`` on them that carry no red flag, and the share of all cases
+    sent. ``recommended`` is the highest threshold meeting both ``TRIAGE_TARGETS`` (fewest
+    needless visits); ``knowledge_base`` the row of the threshold the knowledge base holds.
+    """
+    classes = list(classes)
+    index = {fid: j for j, fid in enumerate(kb.finding_ids)}
+    doctor = [classes.index(c) for c in kb.see_doctor_causes]
+    exact_doctor = posterior[:, doctor].sum(axis=1)
+    likely = exact_doctor >= DOCTOR_LIKELY
+    pred = proba.argmax(axis=1)
+    answer = lambda fid: X[:, index[fid]]  # noqa: E731 - the triage rules read answers by finding id
+    with np.errstate(invalid="ignore"):  # NaN (unknown) raises no flag
+        flagged = np.zeros(len(X), dtype=bool)
+        for _, raised in red_flags(kb, answer):
+            flagged |= raised
+    benign = (exact_doctor < CLEARLY_BENIGN) & ~flagged
+    rows = []
+    for t in sorted(set(thresholds) | {kb.doctor_threshold}):
+        with np.errstate(invalid="ignore"):
+            told = triage(kb, is_top=lambda c: pred == classes.index(c), probability=lambda c: proba[:, classes.index(c)],
+                          answer=answer, doctor_threshold=t)
+        sent = np.broadcast_to(told.see_doctor, (len(X),))
+        rows.append({"threshold": t, "doctor_likely_sent": _mean(sent[likely]),
+                     "clearly_benign_reassured": _mean(~sent[benign]), "sent_to_doctor": _mean(sent)})
+    meeting = [r for r in rows if all(r[k] >= v for k, v in TRIAGE_TARGETS.items())]
+    recommended = max(meeting, key=lambda r: r["threshold"]) if meeting else max(rows, key=lambda r: r["doctor_likely_sent"])
+    return {
+        "doctor_likely_cases": int(likely.sum()),
+        "clearly_benign_cases": int(benign.sum()),
+        "targets": dict(TRIAGE_TARGETS),
+        "rows": rows,
+        "recommended": recommended["threshold"],
+        "knowledge_base": next(r for r in rows if r["threshold"] == kb.doctor_threshold),
+    }
+
+
+def _wmean(values: np.ndarray, weight: np.ndarray) -> float | None:
+    total = float(weight.sum())
+    return float(np.dot(values, weight) / total) if total > 0 else None
+
+
+def _round(x: float | None) -> float | None:
+    """Scores as stored: enough digits to compare, few enough for a diff a person reads."""
+    return None if x is None else round(float(x), 6)
 
 
 def accuracy_block(proba: np.ndarray, y: np.ndarray, posterior: np.ndarray) -> dict[str, float | int]:

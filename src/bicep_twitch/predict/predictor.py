@@ -23,7 +23,7 @@ from ..core.cases import decode_value, encode_case
 from ..core.knowledge import KnowledgeBase, load_knowledge
 from ..core.model_folder import checked_bytes, check_tree_matches, read_model_tree
 from ..core.tree import TreeData
-from ..core.triage import Triage, red_flags, triage
+from ..core.triage import Triage, red_flags, takes_a_medicine, triage
 from .explain import Explainer
 from .result import Result
 
@@ -115,8 +115,17 @@ class Predictor:
         answers = {fid: decode_value(findings[fid], x) for fid, x in zip(self.kb.finding_ids, row) if x == x}
         return Result(
             leaf.cause, leaf.label, leaf.probability, leaf.differential, self.explainer.steps(row, path),
-            told.verdict, told.red_flags, leaf.advice, answers, path[-1], self.kb,
+            told.verdict, told.red_flags, self.advice_for(leaf, told.red_flags), answers, path[-1], self.kb,
         )
+
+    def advice_for(self, leaf: Leaf, flagged: Sequence[str]) -> str:
+        """The cause's advice, led by the prescriber advice when a medicine that can cause twitching is taken.
+
+        The medicines' own cause already says it in its advice, so it is not repeated there.
+        """
+        if leaf.cause != self.kb.medicine_cause and takes_a_medicine(self.kb, flagged):
+            return f"{self.kb.medicine_advice} {leaf.advice}"
+        return leaf.advice
 
     def leaf(self, node: int) -> Leaf:
         """What a leaf says: the differential (every knowledge-base cause), the top cause and its advice."""

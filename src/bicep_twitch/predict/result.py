@@ -155,7 +155,7 @@ def format_result_text(result: Result, *, top: int = 3) -> str:
     lines += [""] + _why_lines(result)
     lines.append("")
     if result.triage == SEE_DOCTOR:
-        reasons = triage_reasons(kb, result.cause, result.red_flags)
+        reasons = triage_reasons(kb, result.cause, result.red_flags, result.differential)
         lines.append("What to do: see a doctor (" + "; ".join(reasons) + ").")
     else:
         lines.append("What to do: self-care is reasonable; see a doctor if it gets worse or does not settle.")
