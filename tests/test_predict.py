@@ -406,3 +406,18 @@ def test_agreement_at_every_threshold(default):
             rows.append(row)
     X = np.array(rows)
     np.testing.assert_array_equal(default.apply(X), estimator[-1].apply(X))
+
+
+def test_the_readme_example_is_one_where_the_answers_change_the_result(default):
+    # The first case the README and `make demo` show must move the tree off its no-answer path.
+    import re
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    readme = re.search(r"bicep-twitch predict --case '([^']+)'", (repo / "README.md").read_text()).group(1)
+    example = re.search(r"^EXAMPLE \?= (.+)$", (repo / "Makefile").read_text(), re.M).group(1)
+    nothing = default.predict({})
+    for case in (json.loads(readme), json.loads(example)):
+        result = default.predict(case)
+        assert result.leaf != nothing.leaf
+        assert result.probability > nothing.probability + 0.3, (case, result.probability, nothing.probability)
