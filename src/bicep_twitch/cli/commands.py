@@ -115,7 +115,7 @@ def _run_batch(predictor: Any, args: argparse.Namespace) -> int:
 
 
 def run_render(args: argparse.Namespace) -> int:
-    """``bicep-twitch render``: draw the tree, mark a case's path, print the case's explanation.
+    """``bicep-twitch render``: draw the tree, or a case's whole path, and print the case's explanation.
 
     The case is read exactly as ``predict`` reads it (same options, same errors), and the
     explanation printed is ``predict``'s own text.
