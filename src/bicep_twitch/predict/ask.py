@@ -520,8 +520,10 @@ def ask(
     )
     left = questionnaire.safety_unknown()
     if left:
-        names = "; ".join(kb.findings[fid].name for fid in left)
-        out.write(f"Safety questions left unknown: {names}. If any of them applies to you, see a doctor.\n")
+        flag_text = {flag.finding: flag.text for flag in kb.red_flags}
+        names = "; ".join(flag_text.get(fid) or kb.findings[fid].yes for fid in left)
+        out.write(f"{len(left)} safety question{'s' * (len(left) != 1)} stayed unknown. "
+                  f"See a doctor if any of these applies: {names}.\n")
     out.write("\n")
     out.flush()
     if as_json:
