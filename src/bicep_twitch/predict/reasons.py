@@ -142,7 +142,7 @@ class KbModel:
         # For every finding: the probability of each outcome (choice, yes/no or bin) per cause.
         self.outcomes: dict[str, list[list[float]]] = {}
         self._bounds: dict[str, list[float]] = {}
-        self._sizes: dict[str, tuple[int, ...]] = {}
+        self._logs: dict[str, list[list[float]]] = {}
         for fid, f in kb.findings.items():
             rows = []
             for c in self.causes:
@@ -156,9 +156,11 @@ class KbModel:
                 total = sum(row)
                 rows.append([p / total for p in row])
             self.outcomes[fid] = rows
+            sizes = f.bin_sizes() if f.type == NUMBER else (1,) * len(rows[0])
             if f.type == NUMBER:
                 self._bounds[fid] = [hi + f.step / 2 for _, hi in f.bins[:-1]]
-                self._sizes[fid] = f.bin_sizes()
+            # log P(answer | cause) per outcome, every cause: worked out once, then looked up.
+            self._logs[fid] = [[math.log(row[k] / sizes[k]) for row in rows] for k in range(len(sizes))]
 
     def outcome(self, fid: str, code: float) -> int:
         """The outcome index of an encoded answer: its choice, no/yes, or the nearer bin."""
@@ -168,30 +170,25 @@ class KbModel:
 
     def loglik(self, fid: str, code: float) -> list[float]:
         """log P(answer | cause) for every cause (a number's point probability on its grid)."""
-        k = self.outcome(fid, code)
-        size = self._sizes[fid][k] if fid in self._sizes else 1
-        return [math.log(row[k] / size) for row in self.outcomes[fid]]
+        return self._logs[fid][self.outcome(fid, code)]
 
-    def known(self, row: Mapping[str, float], *, not_implied: str | None = None) -> dict[str, float]:
+    def known(self, row: Mapping[str, float]) -> dict[str, float]:
         """The answered findings of ``row``, with a follow-up's precondition implied as yes.
 
         "Hours after the workout" means there was a workout: the exact posterior counts the
-        parent's yes then, as ``bayes_posterior`` does. ``not_implied`` names a finding left
-        out on purpose (to weigh that answer), which its follow-ups must not bring back.
+        parent's yes then, as ``bayes_posterior`` does.
         """
         known = {fid: x for fid, x in row.items() if x == x}
         for fid in list(known):
             for parent in self.kb.findings[fid].requires:
-                if parent != not_implied:
-                    known.setdefault(parent, 1.0)
+                known.setdefault(parent, 1.0)
         return known
 
     def log_joint(self, known: Mapping[str, float]) -> list[float]:
         """log P(cause, answers) for every cause; ``known`` as :meth:`known` returns it."""
         total = list(self.log_prior)
         for fid, x in known.items():
-            for j, v in enumerate(self.loglik(fid, x)):
-                total[j] += v
+            total = [t + v for t, v in zip(total, self.loglik(fid, x))]
         return total
 
     def posterior(self, known: Mapping[str, float]) -> list[float]:
@@ -253,8 +250,13 @@ def cause_reasons(kb: KnowledgeBase, row: Mapping[str, float], cause: str) -> Ca
     logit_all = _logit(full, j)
     reasons = []
     for fid, code in given.items():
-        without = {k: v for k, v in given.items() if k != fid}
-        delta = logit_all - _logit(model.log_joint(model.known(without, not_implied=fid)), j)
+        # Leaving one answer out takes its likelihood away, and that of any precondition only
+        # it implied; a given precondition is weighed as an answer of its own.
+        gone = [fid] + [p for p in kb.findings[fid].requires if p not in given and not _implied_by_other(kb, p, fid, given)]
+        without = full
+        for g in gone:
+            without = [t - v for t, v in zip(without, model.loglik(g, known[g]))]
+        delta = logit_all - _logit(without, j)
         if abs(delta) <= NEGLIGIBLE:
             continue
         direction = FOR if delta > 0 else AGAINST
@@ -268,6 +270,10 @@ def cause_reasons(kb: KnowledgeBase, row: Mapping[str, float], cause: str) -> Ca
         cause, kb.causes[cause].label, _normalise(full)[j],
         tuple(r for r in reasons if r.direction == FOR), tuple(r for r in reasons if r.direction == AGAINST),
     )
+
+
+def _implied_by_other(kb: KnowledgeBase, parent: str, removed: str, given: Mapping[str, float]) -> bool:
+    return any(parent in kb.findings[fid].requires for fid in given if fid != removed)
 
 
 def _source(kb: KnowledgeBase, model: KbModel, cause: str, fid: str, code: float, direction: str):
@@ -304,20 +310,16 @@ class OpenQuestion:
         return {"finding": self.finding, "question": self.question, "expected_change": self.expected_change}
 
 
-def _outcome_posteriors(model: KbModel, known: Mapping[str, float], fid: str) -> list[tuple[float, list[float]]]:
-    """(P(outcome | answers), P(cause | answers, outcome)) for every outcome of an unanswered ``fid``."""
-    base = model.log_joint(known)
+def _outcome_posteriors(model: KbModel, now: Sequence[float], fid: str) -> list[tuple[float, list[float]]]:
+    """(P(outcome | answers), P(cause | answers, outcome)) for every outcome of an unanswered ``fid``;
+    ``now`` is P(cause | answers). Bayes' rule on probabilities: no logarithms needed here."""
     rows = model.outcomes[fid]
     out = []
     for k in range(len(rows[0])):
-        joint = [base[j] + math.log(rows[j][k]) for j in range(len(base))]
-        top = max(joint)
-        mass = sum(math.exp(v - top) for v in joint)
-        out.append((top + math.log(mass), _normalise(joint)))
-    top = max(lp for lp, _ in out)
-    weights = [math.exp(lp - top) for lp, _ in out]
-    total = sum(weights)
-    return [(w / total, post) for w, (_, post) in zip(weights, out)]
+        joint = [p * row[k] for p, row in zip(now, rows)]
+        mass = sum(joint)
+        out.append((mass, [q / mass for q in joint]))
+    return out
 
 
 def open_questions(kb: KnowledgeBase, row: Mapping[str, float], cause: str, findings: Iterable[str]) -> list[OpenQuestion]:
@@ -330,12 +332,13 @@ def open_questions(kb: KnowledgeBase, row: Mapping[str, float], cause: str, find
     model = kb_model(kb)
     known = model.known(row)
     j = model.causes.index(cause)
-    now = model.posterior(known)[j]
+    posterior = model.posterior(known)
+    now = posterior[j]
     ranked = []
     for fid in dict.fromkeys(findings):
         if fid in known:
             continue
-        change = sum(w * abs(post[j] - now) for w, post in _outcome_posteriors(model, known, fid))
+        change = sum(w * abs(post[j] - now) for w, post in _outcome_posteriors(model, posterior, fid))
         ranked.append(OpenQuestion(fid, kb.findings[fid].question, change))
     ranked.sort(key=lambda q: -q.expected_change)  # stable: path order breaks ties
     return ranked
@@ -371,7 +374,7 @@ def separated_causes(kb: KnowledgeBase, row: Mapping[str, float], fid: str, n: i
     if fid in known:
         known = {k: v for k, v in known.items() if k != fid}
     now = model.posterior(known)
-    outcomes = _outcome_posteriors(model, known, fid)
+    outcomes = _outcome_posteriors(model, now, fid)
     spread = []
     for j, c in enumerate(model.causes):
         values = [post[j] for _, post in outcomes]
