@@ -61,7 +61,7 @@ CAFFEINE_Q = "How many cups of coffee, energy drinks or the like a day? (number,
 
 def run_toy(kb, answers: str):
     out = io.StringIO()
-    q = Questionnaire(toy_tree(kb), kb, stdin=io.StringIO(answers), out=out, echo=True)
+    q = Questionnaire(toy_tree(kb), kb, stdin=io.StringIO(answers), out=out, echo=True, screen=False)
     return q, q.run(), out.getvalue()
 
 
@@ -94,7 +94,7 @@ def test_junk_answer_is_explained_and_asked_again(kb):
     expected = f"""\
         1. {WORKOUT_Q}
         > maybe
-           'recent_arm_workout' must be true or false (yes/no) (got 'maybe'); please answer again, or ? if unsure.
+           'maybe' is not an answer to this question: please answer yes or no (? if unsure, why to hear why it is asked).
         > 
            (Skipped: 'hours after the workout' applies only if you had a heavy arm workout in the last 24 hours, and you did not know; counted as unknown.)
         2. {CAFFEINE_Q}
@@ -124,16 +124,16 @@ def test_out_of_range_number_and_choice_spelling(kb):
         missing_go_to_left=[True, False, False], value=[[0.5, 0.5], [1, 0], [0, 1]], n_samples=[2, 1, 1],
     )
     out = io.StringIO()
-    walk = Questionnaire(tree, kb, stdin=io.StringIO("jerk\nSpasm\n"), out=out, echo=True).run()
+    walk = Questionnaire(tree, kb, stdin=io.StringIO("jerk\nSpasm\n"), out=out, echo=True, screen=False).run()
     assert answer_hint(f) == "(twitch or spasm, ? if unsure)"
-    assert "'movement' must be one of 'twitch', 'spasm' (got 'jerk')" in out.getvalue()
+    assert "'jerk' is not an answer to this question: please answer twitch or spasm" in out.getvalue()
     assert walk.case(kb) == {"movement": "spasm"} and walk.leaf == 2
 
 
 def test_end_of_input_keeps_what_was_asked(kb):
     out = io.StringIO()
-    q = Questionnaire(toy_tree(kb), kb, stdin=io.StringIO("yes\n"), out=out, echo=True)
-    with pytest.raises(EndOfInput, match=r"input ended at question 2 \(hours_after_workout\)"):
+    q = Questionnaire(toy_tree(kb), kb, stdin=io.StringIO("yes\n"), out=out, echo=True, screen=False)
+    with pytest.raises(EndOfInput, match=r"input ended at question 2 \(hours after the workout\)"):
         q.run()
     assert [a.finding for a in q.walk.answers] == ["recent_arm_workout"]
     assert not q.walk.complete
@@ -238,7 +238,7 @@ def test_full_walks_reach_leaves_of_several_causes(model_tree, kb, walks_by_caus
     assert len(walks_by_cause) >= 5, sorted(walks_by_cause)
     for cause, (leaf, path, answers) in walks_by_cause.items():
         stdin = io.StringIO(stdin_for(model_tree, kb, path, answers))
-        walk = Questionnaire(model_tree, kb, stdin=stdin, out=io.StringIO(), echo=True).run()
+        walk = Questionnaire(model_tree, kb, stdin=stdin, out=io.StringIO(), echo=True, screen=False).run()
         assert walk.leaf == leaf, cause
         assert walk.path == path
         assert stdin.read() == ""  # every answer line was used: exactly the expected questions
@@ -262,6 +262,10 @@ def test_walk_equals_tree_path_on_generated_cases(model_tree, kb):
 # --- the command ----------------------------------------------------------------------------------
 
 
+# "Don't know" to every safety question the tree's path left (there are fewer than ten).
+SCREEN_UNKNOWN = "?\n" * 10
+
+
 def ask_cli(model, stdin, *args):
     return subprocess.run(
         [sys.executable, "-m", "bicep_twitch", "ask", "--model", str(model), *args],
@@ -278,10 +282,10 @@ def predictor(small_model):
 
 def test_cli_json_result_equals_predict(small_model, model_tree, kb, walks_by_cause, predictor):
     cause, (leaf, path, answers) = sorted(walks_by_cause.items())[0]
-    proc = ask_cli(small_model, "junk\n" + stdin_for(model_tree, kb, path, answers), "--json")
+    proc = ask_cli(small_model, "junk\n" + stdin_for(model_tree, kb, path, answers) + SCREEN_UNKNOWN, "--json")
     assert proc.returncode == 0, proc.stderr
     record = json.loads(proc.stdout)  # stdout holds only the JSON; the questions went to stderr
-    assert "must be" in proc.stderr and "1. " in proc.stderr
+    assert "please answer" in proc.stderr and "1. " in proc.stderr
     assert record["questions"][0]["rejected"] == ["junk"]
     expected = predictor.predict(record["case"]).to_dict()
     assert record["result"] == json.loads(json.dumps(expected))
@@ -294,7 +298,7 @@ def test_cli_text_result_is_what_predict_prints(small_model, model_tree, kb, wal
     from bicep_twitch.predict.result import format_result_text
 
     cause, (leaf, path, answers) = sorted(walks_by_cause.items())[-1]
-    stdin = stdin_for(model_tree, kb, path, answers)
+    stdin = stdin_for(model_tree, kb, path, answers) + SCREEN_UNKNOWN
     proc = ask_cli(small_model, stdin)
     assert proc.returncode == 0, proc.stderr
     case = Questionnaire(model_tree, kb, stdin=io.StringIO(stdin), out=io.StringIO()).run().case(kb)
@@ -333,18 +337,124 @@ def test_cli_ctrl_c_exits_130(small_model):
     assert err.decode().strip() == "bicep-twitch ask: interrupted after 0 answers; no result"
 
 
-def test_done_stops_the_questions_and_the_rest_count_as_unknown(small_model):
+def test_done_stops_the_tree_questions_and_the_safety_screen_still_asks(small_model):
+    from bicep_twitch.predict.ask import safety_findings
     from bicep_twitch.predict.predictor import Predictor
 
     predictor = Predictor.load(small_model)
     first = predictor.kb.findings[predictor.tree.features[predictor.tree.feature[0]]]
+    safety = [fid for fid in safety_findings(predictor.kb) if fid != first.id]
     out, result_out, err = io.StringIO(), io.StringIO(), io.StringIO()
-    status = ask(predictor, stdin=io.StringIO("done\n"), out=out, result_out=result_out, err=err, as_json=True)
+    lines = ["no" if predictor.kb.findings[fid].type == "yes/no" else "3" for fid in safety]
+    stdin = io.StringIO("done\n" + "".join(line + "\n" for line in lines))
+    status = ask(predictor, stdin=stdin, out=out, result_out=result_out, err=err, as_json=True)
     assert status == 0 and err.getvalue() == ""
     record = json.loads(result_out.getvalue())
-    # Only the question actually asked is listed; it and everything after it are unknown.
-    assert [q["finding"] for q in record["questions"]] == [first.id]
+    # The question "done" answered, then only the safety questions; the tree asks nothing more.
+    assert [q["finding"] for q in record["questions"]] == [first.id, *safety]
     assert record["questions"][0]["value"] is None
-    assert record["result"] == predictor.predict({first.id: None}).to_dict()
-    assert "(No more questions: the rest count as unknown.)" in out.getvalue()
-    assert out.getvalue().count("? if unsure)") == 1
+    assert all(q["asked_for"] == "safety" and q["value"] in (False, 3) for q in record["questions"][1:])
+    assert record["result"] == predictor.predict(record["case"]).to_dict()
+    assert "(No more questions about the path" in out.getvalue()
+    assert record["safety_unknown"] == ([first.id] if first.id in safety_findings(predictor.kb) else [])
+
+
+def test_done_at_a_safety_question_stops_everything_and_says_what_stayed_unknown(kb):
+    from bicep_twitch.predict.ask import safety_findings
+
+    tree = toy_tree(kb)
+    out = io.StringIO()
+    q = Questionnaire(tree, kb, stdin=io.StringIO("no\n3\nno\ndone\n"), out=out, echo=True)
+    walk = q.run()
+    asked = [a.finding for a in walk.answers]
+    screen = safety_findings(kb)
+    assert asked == ["recent_arm_workout", "caffeine_cups_per_day", screen[0], screen[1]]
+    assert q.safety_unknown() == list(screen[1:])
+
+
+# --- the safety screen, answers given up front, why ------------------------------------------------
+
+
+def caffeine_tree(kb) -> TreeData:
+    features = list(kb.finding_ids)
+    return TreeData.from_arrays(
+        features=features, classes=["caffeine", "stress_anxiety"],
+        children_left=[1, -1, -1], children_right=[2, -1, -1],
+        feature=[features.index("caffeine_cups_per_day"), -2, -2], threshold=[4.5, -2.0, -2.0],
+        missing_go_to_left=[True, False, False], value=[[0.5, 0.5], [0.1, 0.9], [0.9, 0.1]], n_samples=[2, 1, 1],
+    )
+
+
+def test_the_safety_screen_asks_each_red_flag_and_medicine_when_nothing_else_did(kb):
+    from bicep_twitch.predict.ask import MEDICINE_FINDINGS, safety_findings
+
+    screen = safety_findings(kb)
+    assert set(screen) == {flag.finding for flag in kb.red_flags} | set(MEDICINE_FINDINGS)
+    out = io.StringIO()
+    q = Questionnaire(caffeine_tree(kb), kb, stdin=io.StringIO("7\n" + "?\n" * len(screen)), out=out, echo=True)
+    walk = q.run()
+    assert [a.finding for a in walk.answers] == ["caffeine_cups_per_day", *screen]
+    for fid in screen:
+        assert f". {kb.findings[fid].question} " in out.getvalue()
+    assert q.safety_unknown() == list(screen)
+    assert walk.leaf == 2
+
+
+class Person:
+    """A stdin that answers like a person: "yes" to the questions named, "?" to every other."""
+
+    def __init__(self, out: io.StringIO, kb, yes: set[str]):
+        self.out, self.questions = out, {kb.findings[fid].question for fid in yes}
+
+    def readline(self) -> str:
+        last = [line for line in self.out.getvalue().splitlines() if "? if unsure)" in line][-1]
+        return "yes\n" if any(q in last for q in self.questions) else "?\n"
+
+
+def test_a_person_on_prednisone_who_answers_dont_know_elsewhere_is_asked_about_medicines(kb):
+    from bicep_twitch.predict.predictor import Predictor
+
+    predictor = Predictor.load()  # the shipped model, whatever its path
+    out, result_out, err = io.StringIO(), io.StringIO(), io.StringIO()
+    status = ask(predictor, stdin=Person(out, kb, {"takes_corticosteroid"}), out=out, result_out=result_out,
+                 err=err, as_json=True)
+    assert status == 0, err.getvalue()
+    record = json.loads(result_out.getvalue())
+    asked = [q["finding"] for q in record["questions"]]
+    assert {"takes_corticosteroid", "takes_diuretic", "takes_synthetic_estrogen"} <= set(asked)
+    assert record["case"]["takes_corticosteroid"] is True
+    assert record["result"] == json.loads(json.dumps(predictor.predict(record["case"]).to_dict()))
+    assert "takes_corticosteroid" not in record["safety_unknown"]
+    assert f"{len(asked)} questions asked: 1 answered, {len(asked) - 1} unknown" in out.getvalue()
+
+
+def test_ask_case_never_asks_what_was_given(small_model):
+    given = {"weakness": False, "takes_corticosteroid": True, "caffeine_cups_per_day": 2, "hours_after_workout": 1,
+             "movement": "spasm", "duration_days": 2}
+    proc = ask_cli(small_model, "?\n" * 30, "--json", "--case", json.dumps(given))
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    asked = {q["finding"] for q in record["questions"]}
+    # hours after a workout implies the workout: not asked either, and never contradicted.
+    assert not asked & (set(given) | {"recent_arm_workout"})
+    assert record["given"] == {**given, "recent_arm_workout": True}
+    assert {k: record["case"][k] for k in record["given"]} == record["given"]
+    assert "6 answers given up front" not in proc.stderr and "7 answers given up front" in proc.stderr
+    bad = ask_cli(small_model, "", "--case", '{"weakness": "maybe"}')
+    assert bad.returncode == 2 and "'weakness' must be true or false" in bad.stderr
+
+
+def test_why_names_the_causes_a_question_separates(kb):
+    out = io.StringIO()
+    screen_answers = "?\n" * 20
+    q = Questionnaire(caffeine_tree(kb), kb, stdin=io.StringIO("why\n7\nwhy\n" + screen_answers), out=out, echo=True)
+    q.run()
+    text = out.getvalue()
+    first_why = text.split("> why\n")[1]
+    assert first_why.startswith("   Why this question: given your answers so far, it separates these causes most:")
+    assert "Too much caffeine:" in first_why.split("> 7")[0]
+    # The first safety question (a red flag) says so, and names the causes it moves.
+    second_why = text.split("> why\n")[2]
+    assert "It is also a safety question: if" in second_why
+    assert any(kb.causes[c].label in second_why for c in ("neuromuscular_disease", "nerve_damage", "autoimmune"))
+    assert [a.finding for a in q.walk.answers][0] == "caffeine_cups_per_day"  # "why" is not an answer

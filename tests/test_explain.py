@@ -135,7 +135,16 @@ def test_format_result_text(toy):
           1. Too much caffeine   80%
           2. Stress or anxiety   20%
 
-        Why: your answers on the tree's path
+        Why this cause: the answers that weigh most, each on its own (by the knowledge base)
+          + drinks 7 cups of coffee or the like a day (odds x4.9)
+              article: "Other causes include excess caffeine or alcohol consumption, anxiousness or a
+              magnesium deficiency."
+          - the arm is weaker than usual (odds /2.8: it points to Disease of motor neurons or muscle
+            (ALS, muscular dystrophy, spinal muscular atrophy))
+              article: "If these diseases are the cause, the biceps may become weak and atrophied, and
+              other muscles may also be affected."
+
+        The tree's path: your answers it used
           - drinks 7 cups of coffee or the like a day: more than 4.5 and at most 10.5 cups a day
 
         What to do: see a doctor (the arm is weaker than usual).
@@ -205,18 +214,18 @@ def test_answered_or_not_splits_say_so(kb):
     json.dumps(known.to_dict(), allow_nan=False)
 
 
-def test_format_result_text_lists_unanswered_findings_compactly(toy):
+def test_format_result_text_asks_unanswered_findings_as_questions(toy):
     text = format_result_text(toy.predict({"weakness": False}))
     expected = dedent(
         """\
-        Why: your answers on the tree's path
+        The tree's path: your answers it used
           - the arm is not weaker than usual
-
-        Not answered, so the tree went the way it learned for unknown answers:
-          cups of coffee or the like a day (as for at most 4.5 cups a day).
+        Answering these would make the result surer:
+          - How many cups of coffee, energy drinks or the like a day?
         """
     )
     assert expected in text
     nothing = format_result_text(toy.predict({}))
     assert "  - none of your answers is tested on this path" in nothing
-    assert "arm weakness (as for yes)" in nothing
+    # An unanswered decision is a question to answer, never an assumed answer.
+    assert "as for" not in nothing and "  - Is the arm weaker than usual?" in nothing

@@ -197,11 +197,15 @@ def test_depth_overview_summarises_below_the_cut(toy, tmp_path):
     assert [(n.id, n.kind, n.on_path) for n in scene.nodes] == [(0, "split", True), (1, "cut", True), (4, "cut", False)]
     assert scene.node(1).text == "2 leaves below, 600 cases\nmost likely Stress or anxiety · 50%"
     assert scene.end_note == "◀ this case: 1 more question below, ending at Heavy or intense arm exercise · 60%"
-    paths = render_tree(toy, tmp_path / "d.svg", depth=1, case={"caffeine_cups_per_day": 2, "movement": "spasm"})
+    paths = render_tree(toy, tmp_path / "d.svg", depth=1)
     assert groups(paths["svg"], "node-") == {
-        "node-0": {"node", "split", "on-path"}, "node-1": {"node", "cut", "on-path"}, "node-4": {"node", "cut", "faded"},
+        "node-0": {"node", "split"}, "node-1": {"node", "cut"}, "node-4": {"node", "cut"},
     }
     assert "the top 1 of its 2 levels" in svg_text(paths["svg"])
+    # A case's picture always shows its whole path: a depth cut with it is refused, nothing written.
+    with pytest.raises(ValueError, match=r"'depth' draws the top of the whole tree.*\(got depth=1 with a case\)"):
+        render_tree(toy, tmp_path / "e.svg", depth=1, case={"movement": "spasm"})
+    assert not (tmp_path / "e.svg").exists()
 
 
 def test_depth_beyond_the_tree_draws_it_all(toy):
@@ -276,9 +280,17 @@ def test_trained_tree_case_path_matches_the_predictor(trained, tmp_path):
     result = trained.predict(case)
     path = trained.tree.decision_path(_row(trained, case))
     assert path[-1] == result.leaf
-    paths = render_tree(trained, tmp_path / "c.svg", case=case, depth=3)
-    on_path = {gid for gid, cls in groups(paths["svg"], "node-").items() if "on-path" in cls}
-    assert on_path == {f"node-{n}" for n in path[:4]}
+    paths = render_tree(trained, tmp_path / "c.svg", case=case)
+    nodes = groups(paths["svg"], "node-")
+    on_path = {gid for gid, cls in nodes.items() if "on-path" in cls}
+    assert on_path == {f"node-{n}" for n in path}  # the whole path, root to leaf
+    # Every other node drawn is the one branch each decision did not take.
+    assert len(nodes) == 2 * len(path) - 1
+    row = _row(trained, case)
+    for node in path[:-1]:
+        answered = row[trained.tree.feature[node]] == row[trained.tree.feature[node]]
+        assert ("answered" if answered else "unanswered") in nodes[f"node-{node}"]
+    assert {"answered", "unanswered"} <= set().union(*nodes.values())
 
 
 def _row(predictor, case):
@@ -293,8 +305,7 @@ def _row(predictor, case):
 def test_render_command_marks_the_case_and_prints_predicts_explanation(trained, small_model, tmp_path, capsys):
     case = {"movement": "spasm", "weakness": True}
     out = tmp_path / "pics" / "tree.svg"
-    assert main(["render", "--model", str(small_model), "--out", str(out), "--depth", "2",
-                 "--case", json.dumps(case)]) == 0
+    assert main(["render", "--model", str(small_model), "--out", str(out), "--case", json.dumps(case)]) == 0
     printed = capsys.readouterr().out
     assert printed.startswith(f"wrote {out}, {out.with_suffix('.png')}, {out.with_suffix('.dot')}\n\n")
     assert printed.endswith(trained.predict(case).text())
@@ -304,7 +315,7 @@ def test_render_command_marks_the_case_and_prints_predicts_explanation(trained, 
 def test_render_command_case_file(small_model, tmp_path, capsys):
     case_file = tmp_path / "case.json"
     case_file.write_text('{"stress_level": "8"}')  # text values as on the command line, like predict
-    assert main(["render", "--model", str(small_model), "--out", str(tmp_path / "t.svg"), "--depth", "2",
+    assert main(["render", "--model", str(small_model), "--out", str(tmp_path / "t.svg"),
                  "--case-file", str(case_file)]) == 0
     assert "Most likely:" in capsys.readouterr().out
 
@@ -315,6 +326,7 @@ def test_render_command_case_file(small_model, tmp_path, capsys):
         (["--case", '{"stress_level": 11}'], "'stress_level' must be a number from 0 to 10 (got 11)"),
         (["--case", "[1]"], "--case must be a JSON object"),
         (["--case", "{}", "--case-file", "x.json"], "give --case or --case-file, not both"),
+        (["--case", "{}", "--depth", "3"], "'depth' draws the top of the whole tree"),
     ],
 )
 def test_render_command_bad_input_exits_2(small_model, tmp_path, capsys, extra, message):
@@ -335,3 +347,27 @@ def test_render_command_depth_must_be_positive(small_model, tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["render", "--model", str(small_model), "--depth", "0"])
     assert exc.value.code == 2 and "must be at least 1 (got 0)" in capsys.readouterr().err
+
+
+def test_a_deep_case_path_stays_legible_and_as_wide(kb, tmp_path):
+    from bicep_twitch.draw.files import TreeAndWords
+    from bicep_twitch.draw.layout import Measure, lay_out
+    from bicep_twitch.draw.scene import build_case_scene
+    from test_reasons import chain_tree
+
+    yes_no = [fid for fid, f in kb.findings.items() if f.type == "yes/no" and not f.requires]
+    case = {yes_no[0]: False, yes_no[5]: False}
+    layouts = {}
+    for depth in (3, len(yes_no)):
+        tree = chain_tree(kb, yes_no[:depth])
+        scene = build_case_scene(tree, kb, case)
+        assert [n.id for n in scene.nodes if n.on_path] == tree.decision_path(
+            [0.0 if fid in case else float("nan") for fid in kb.finding_ids])
+        assert [n.answered for n in scene.nodes if n.kind == "split"] == [
+            fid in case for fid in yes_no[:depth]]
+        layouts[depth] = lay_out(scene, Measure())
+    deep = layouts[len(yes_no)]
+    assert deep.legible  # every word on the PNG, at this depth too
+    assert deep.width == pytest.approx(layouts[3].width, abs=1.0)  # grows down, not across
+    paths = render_tree(TreeAndWords(chain_tree(kb, yes_no), kb), tmp_path / "deep.svg", case=case)
+    assert groups(paths["svg"], "node-")["node-0"] == {"node", "split", "on-path", "answered"}

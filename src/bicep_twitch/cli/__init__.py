@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(? or an empty line if you don't know), then print the result as predict does. "
         "Exit status 2 if the input ends before a result, 130 on Ctrl-C.",
     )
+    _add_case_options(p)
     p.add_argument("--model", help="model folder or metadata file (default: the shipped model)")
     p.add_argument(
         "--json", action="store_true",

@@ -58,7 +58,7 @@ def parse_case_json(text: str, kb: KnowledgeBase, *, option: str = "--case") -> 
 def case_from_args(args: argparse.Namespace, kb: KnowledgeBase) -> list[float] | None:
     """The encoded case of ``--case`` or ``--case-file`` (``None`` when neither was given).
 
-    Shared by the subcommands that take a case (predict, render).
+    Shared by the subcommands that take a case (predict, render, ask).
     """
     if getattr(args, "case", None) is not None and getattr(args, "case_file", None) is not None:
         raise UsageError("give --case or --case-file, not both")

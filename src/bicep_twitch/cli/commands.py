@@ -120,7 +120,7 @@ def _run_batch(predictor: Any, args: argparse.Namespace) -> int:
 
 
 def run_render(args: argparse.Namespace) -> int:
-    """``bicep-twitch render``: draw the tree, mark a case's path, print the case's explanation.
+    """``bicep-twitch render``: draw the tree, or a case's whole path, and print the case's explanation.
 
     The case is read exactly as ``predict`` reads it (same options, same errors), and the
     explanation printed is ``predict``'s own text.
@@ -141,6 +141,8 @@ def run_render(args: argparse.Namespace) -> int:
 def run_ask(args: argparse.Namespace) -> int:
     """The ``bicep-twitch ask`` command: answers on stdin, questions on stdout.
 
+    ``--case``/``--case-file`` give answers up front, read exactly as ``predict`` reads them.
+
     With ``--json`` the questions go to stderr instead, so stdout holds only the JSON result.
     """
     from ..predict.ask import ask
@@ -148,8 +150,11 @@ def run_ask(args: argparse.Namespace) -> int:
 
     predictor = Predictor.load(getattr(args, "model", None))
     as_json = bool(getattr(args, "json", False))
+    row = case_from_args(args, predictor.kb)  # what the person already knows: only the rest is asked
+    given = {} if row is None else dict(zip(predictor.kb.finding_ids, row))
     return ask(
         predictor,
+        given=given,
         stdin=sys.stdin,
         out=sys.stderr if as_json else sys.stdout,
         result_out=sys.stdout,

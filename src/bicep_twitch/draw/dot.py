@@ -8,7 +8,7 @@ Pure text: nothing here needs Graphviz or matplotlib.
 from __future__ import annotations
 
 from .scene import CUT, SPLIT, Scene
-from .style import FADED_EDGE, FADED_INK, PATH_EDGE, SPLIT_FILL, cause_colour, mix
+from .style import ANSWERED_FILL, FADED_EDGE, FADED_INK, PATH_EDGE, SPLIT_FILL, UNANSWERED_FILL, cause_colour, mix
 
 
 def dot_quote(text: str) -> str:
@@ -55,6 +55,10 @@ def scene_to_dot(scene: Scene) -> str:
             attrs.update(penwidth="2.5", color=PATH_EDGE)
             style.append("bold")
             classes += " on-path"
+        if n.answered is not None:  # a question on a case's path: answered ones filled, unknown dashed
+            fill = ANSWERED_FILL if n.answered else UNANSWERED_FILL
+            style += [] if n.answered else ["dashed"]
+            classes += " answered" if n.answered else " unanswered"
         attrs.update(fillcolor=fill, style=",".join(style), **{"class": classes})
         lines.append(f"  n{n.id} [{_attrs(attrs)}];")
     for e in scene.edges:

@@ -1,7 +1,8 @@
 """The scene drawn with matplotlib (object API, no pyplot): the figure, its SVG and its PNG resolution.
 
 In the SVG each node is a group ``<g id="node-N" class="node leaf on-path">`` (N the tree's node
-id; kinds ``split``, ``leaf``, ``cut``; ``on-path``/``faded`` only when a case is marked) with a
+id; kinds ``split``, ``leaf``, ``cut``; ``on-path``/``faded`` only when a case is marked, and
+``answered``/``unanswered`` on the questions of a case's path) with a
 ``<title>`` tooltip, each branch label ``label-N`` (N the child) and each path edge
 ``edge-P-C``, so a program (or a test) can read what was marked.
 """
@@ -15,11 +16,13 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .layout import (
-    BOX_PAD, FONT_SIZE, LEGEND_FONT_SIZE, LINE_SPACING, MARGIN, TITLE_FONT_SIZE, Layout, Measure, font, lay_out,
-    legend_text, text_weight,
+    BOX_PAD, FONT_SIZE, LEGEND_FONT_SIZE, LINE_SPACING, MARGIN, TITLE_FONT_SIZE, Layout, Measure, box_height, font,
+    lay_out, legend_text, text_weight,
 )
 from .scene import CUT, Scene, SceneNode
-from .style import EDGE, FADED_EDGE, FADED_INK, INK, PATH_EDGE, SPLIT_FILL, cause_colour, mix
+from .style import (
+    ANSWERED_FILL, EDGE, FADED_EDGE, FADED_INK, INK, PATH_EDGE, SPLIT_FILL, UNANSWERED_FILL, cause_colour, mix,
+)
 
 @dataclass(frozen=True)
 class _Item:
@@ -39,13 +42,18 @@ def _node_item(n: SceneNode, lay: Layout) -> _Item:
     if n.kind == CUT:
         fill = mix(fill, "#ffffff", 0.35)
     border, linewidth, ink = "#555555", 0.6, INK
+    dashed = n.kind == CUT
     if n.on_path is False:
         fill, border, ink = mix(fill, "#ffffff", 0.72), "#cfcfcf", FADED_INK
     elif n.on_path:
         border, linewidth = PATH_EDGE, 2.0
+    if n.answered is False:  # a question on the case's path that it left unanswered
+        fill, linewidth, dashed = UNANSWERED_FILL, 1.2, True
+    elif n.answered:
+        fill = ANSWERED_FILL
     pad = BOX_PAD * FONT_SIZE / 72.0
     return _Item(f"node-{n.id}", lay.x[n.id] + pad, lay.y[n.id], tuple(n.text.split("\n")), ink,
-                 text_weight(n.on_path), (lay.x[n.id], lay.box_w[n.id], fill, border, linewidth, n.kind == CUT))
+                 text_weight(n.on_path), (lay.x[n.id], lay.box_w[n.id], fill, border, linewidth, dashed))
 
 
 def _items_artist(items: Sequence[_Item], *, zorder: float, centre: bool):
@@ -81,8 +89,7 @@ def _items_artist(items: Sequence[_Item], *, zorder: float, centre: bool):
                 renderer.open_group("item", gid=item.gid)
                 if item.box is not None:
                     left, width, fill, border, linewidth, dashed = item.box
-                    height = (FONT_SIZE * (1 + LINE_SPACING * (len(item.lines) - 1)) / 72.0
-                              + 2 * BOX_PAD * FONT_SIZE / 72.0) * 1.05
+                    height = box_height(len(item.lines))
                     x0, y0 = to_px((left, item.y + height / 2))
                     path = BoxStyle.Round(pad=0.0, rounding_size=radius)(x0, y0, width * dpi, height * dpi, 1.0)
                     gc = renderer.new_gc()
@@ -158,13 +165,18 @@ def draw_scene(scene: Scene, layout: Layout | None = None):
     for e in scene.edges:
         d = depth_of[e.parent]
         py, cy = lay.y[e.parent], lay.y[e.child]
-        points = [(lay.x[e.parent] + 0.1, py), (lay.elbow[d], py), (lay.elbow[d], cy), (lay.x[e.child], cy)]
+        if lay.routes is not None:  # a ladder: each branch has its own line and label place
+            route, label_x, label_y = lay.routes[e.child]
+            points = list(route)
+        else:
+            points = [(lay.x[e.parent] + 0.1, py), (lay.elbow[d], py), (lay.elbow[d], cy), (lay.x[e.child], cy)]
+            label_x, label_y = lay.label_x[d + 1], cy
         if e.on_path:
             xs, ys = zip(*points)
             ax.add_line(Line2D(xs, ys, color=PATH_EDGE, linewidth=2.2, zorder=2, gid=f"edge-{e.parent}-{e.child}"))
         else:
             (faded if e.on_path is False else plain).append(points)
-        labels.append(_Item(f"label-{e.child}", lay.label_x[d + 1], cy, (e.text,),
+        labels.append(_Item(f"label-{e.child}", label_x, label_y, (e.text,),
                             FADED_INK if e.on_path is False else INK, text_weight(e.on_path)))
     if plain:
         ax.add_collection(LineCollection(plain, colors=EDGE, linewidths=0.7, zorder=1, gid="edges"))
@@ -201,7 +213,8 @@ def svg_bytes(fig, scene: Scene) -> bytes:
         kind, _, rest = gid.partition("-")
         if kind == "node":
             n = nodes[gid]
-            return (f'<g id="{gid}" class="node {n.kind}{mark(n.on_path)}">'
+            asked = "" if n.answered is None else (" answered" if n.answered else " unanswered")
+            return (f'<g id="{gid}" class="node {n.kind}{mark(n.on_path)}{asked}">'
                     f"<title>{html.escape(n.title, quote=False)}</title>")
         if kind == "label":
             return f'<g id="{gid}" class="branch{mark(edges[int(rest)].on_path)}">'

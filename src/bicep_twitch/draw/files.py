@@ -13,7 +13,7 @@ from ..core.tree import TreeData
 from .dot import scene_to_dot
 from .figure import draw_scene, svg_bytes
 from .layout import Measure, lay_out, png_dpi
-from .scene import Scene, build_scene
+from .scene import Scene, build_case_scene, build_scene
 
 
 class TreeAndWords(NamedTuple):
@@ -63,9 +63,12 @@ def render_tree(
     out_svg : str or Path
         The SVG to write; ``.png`` and ``.dot`` files of the same stem go beside it.
     depth : int, optional
-        Draw only the top ``depth`` levels; what lies below each cut is summarised.
+        Draw only the top ``depth`` levels; what lies below each cut is summarised. Not with
+        ``case``, whose picture always shows the case's whole path.
     case : mapping or sequence of float, optional
-        Mark this case's path (finding id -> value, or the encoded row); the rest is faded.
+        Draw this case's whole path (finding id -> value, or the encoded row), root to leaf, one
+        decision a row, answered ones marked apart from unknown ones, each branch not taken as a
+        summary box beside it (:func:`~bicep_twitch.draw.scene.build_case_scene`).
 
     Returns
     -------
@@ -77,18 +80,27 @@ def render_tree(
     InvalidCaseError
         The case is invalid (the message names the finding, the value and what is allowed).
     ValueError
-        ``depth`` is not a whole number from 1, or ``out_svg`` does not end in ``.svg``.
+        ``depth`` is not a whole number from 1, or is given with ``case``, or ``out_svg`` does not
+        end in ``.svg``.
 
     Examples
     --------
     >>> import tempfile
     >>> from bicep_twitch import Predictor
     >>> out = Path(tempfile.mkdtemp()) / "tree.svg"
-    >>> paths = render_tree(Predictor.load(), out, depth=2, case={"movement": "spasm"})
+    >>> paths = render_tree(Predictor.load(), out, case={"movement": "spasm"})
     >>> sorted(p.suffix for p in paths.values())
     ['.dot', '.png', '.svg']
     """
-    scene = build_scene(model.tree, model.kb, depth=depth, case=case)
+    if case is None:
+        scene = build_scene(model.tree, model.kb, depth=depth)
+    elif depth is not None:
+        raise ValueError(
+            f"'depth' draws the top of the whole tree, and a case's picture always shows its whole path "
+            f"(got depth={depth!r} with a case); leave out depth, or the case"
+        )
+    else:
+        scene = build_case_scene(model.tree, model.kb, case)
     return scene_to_files(scene, out_svg)
 
 

@@ -97,35 +97,31 @@ class Layout:
     legend_columns: int
     legend_column_width: float
     legible: bool  # does the PNG show the words in the boxes?
+    # A ladder's branches, by child node: the line's points and where its label sits (x, y).
+    # None: branches are elbows through ``elbow``, labels at ``label_x`` (the tree drawings).
+    routes: dict[int, tuple[tuple[tuple[float, float], ...], float, float]] | None = None
 
 
 def text_weight(on_path: bool | None) -> str:
     return "bold" if on_path else "normal"
 
 
-def lay_out(scene: Scene, measure: Measure) -> Layout:
-    levels = max(n.depth for n in scene.nodes) + 1
-    pad = BOX_PAD * FONT_SIZE / 72.0
-    box_w = {n.id: measure.width(n.text, FONT_SIZE, text_weight(n.on_path)) + 2 * pad for n in scene.nodes}
-    col_w = [0.0] * levels
-    label_w = [0.0] * levels
-    for n in scene.nodes:
-        col_w[n.depth] = max(col_w[n.depth], box_w[n.id])
-    depth_of = {n.id: n.depth for n in scene.nodes}
-    for e in scene.edges:
-        d = depth_of[e.child]
-        label_w[d] = max(label_w[d], measure.width(e.text, FONT_SIZE, text_weight(e.on_path)))
-    left = [MARGIN]
-    elbow, label_x = [], [0.0]
-    for d in range(levels):
-        elbow.append(left[d] + col_w[d] + ELBOW_GAP)
-        if d + 1 < levels:
-            label_x.append(elbow[d] + LABEL_GAP)
-            left.append(label_x[d + 1] + label_w[d + 1] + 2 * LABEL_GAP)
-    note_w = measure.width(scene.end_note, FONT_SIZE, "bold") + 0.2 if scene.end_note else 0.0
-    tree_w = max(left[d] + col_w[d] for d in range(levels)) + note_w + MARGIN
-    tree_h = sum(ROW[n.kind] for n in scene.nodes if n.kind != SPLIT) or SPLIT_ROWS
+@dataclass(frozen=True)
+class _Band:
+    """The header above a drawing: title, reading notes and legend, as wide as the figure."""
 
+    width: float
+    height: float
+    lines: tuple[str, ...]
+    scale: float
+    legend_top: float
+    legend_columns: int
+    legend_column_width: float
+    legible: bool
+
+
+def _header_band(scene: Scene, measure: Measure, tree_w: float, tree_h: float) -> _Band:
+    """Lay out the header for a drawing of ``tree_w`` by ``tree_h`` inches (below the header)."""
     # Will the PNG be able to show words? Decide on the tree alone (the header adds little).
     dpi = png_dpi(max(tree_w, 9.0), tree_h + 2.0)
     legible = FONT_SIZE * dpi / 72.0 >= MIN_TEXT_PIXELS
@@ -149,6 +145,36 @@ def lay_out(scene: Scene, measure: Measure) -> Layout:
     legend_top = MARGIN + 0.3 * scale + line * (len(header_lines) - 1) + 0.12 * scale
     header_height = legend_top + line * math.ceil(len(legend_texts) / legend_columns) + 0.25
 
+    return _Band(width, header_height, header_lines, scale, legend_top, legend_columns, legend_column_width, legible)
+
+
+def lay_out(scene: Scene, measure: Measure) -> Layout:
+    if scene.ladder:
+        return _lay_out_ladder(scene, measure)
+    levels = max(n.depth for n in scene.nodes) + 1
+    pad = BOX_PAD * FONT_SIZE / 72.0
+    box_w = {n.id: measure.width(n.text, FONT_SIZE, text_weight(n.on_path)) + 2 * pad for n in scene.nodes}
+    col_w = [0.0] * levels
+    label_w = [0.0] * levels
+    for n in scene.nodes:
+        col_w[n.depth] = max(col_w[n.depth], box_w[n.id])
+    depth_of = {n.id: n.depth for n in scene.nodes}
+    for e in scene.edges:
+        d = depth_of[e.child]
+        label_w[d] = max(label_w[d], measure.width(e.text, FONT_SIZE, text_weight(e.on_path)))
+    left = [MARGIN]
+    elbow, label_x = [], [0.0]
+    for d in range(levels):
+        elbow.append(left[d] + col_w[d] + ELBOW_GAP)
+        if d + 1 < levels:
+            label_x.append(elbow[d] + LABEL_GAP)
+            left.append(label_x[d + 1] + label_w[d + 1] + 2 * LABEL_GAP)
+    note_w = measure.width(scene.end_note, FONT_SIZE, "bold") + 0.2 if scene.end_note else 0.0
+    tree_w = max(left[d] + col_w[d] for d in range(levels)) + note_w + MARGIN
+    tree_h = sum(ROW[n.kind] for n in scene.nodes if n.kind != SPLIT) or SPLIT_ROWS
+
+    band = _header_band(scene, measure, tree_w, tree_h)
+    header_height = band.height
     y: dict[int, float] = {}
     top = header_height
     for n in scene.nodes:  # depth-first, left child first: the ends take rows top to bottom
@@ -164,9 +190,62 @@ def lay_out(scene: Scene, measure: Measure) -> Layout:
             y[n.id] = (y[kids[0]] + y[kids[-1]]) / 2
     return Layout(
         x={n.id: left[n.depth] for n in scene.nodes}, y=y, box_w=box_w, elbow=elbow, label_x=label_x,
-        width=width, height=header_height + tree_h + MARGIN, header_lines=header_lines, header_scale=scale,
-        legend_top=legend_top, legend_columns=legend_columns, legend_column_width=legend_column_width,
-        legible=legible,
+        width=band.width, height=header_height + tree_h + MARGIN, header_lines=band.lines, header_scale=band.scale,
+        legend_top=band.legend_top, legend_columns=band.legend_columns,
+        legend_column_width=band.legend_column_width, legible=band.legible,
+    )
+
+
+LADDER_GAP = 0.22  # inches between a path box and the label of the branch it did not take
+LADDER_ROW_GAP = 0.2  # room between two rows of the ladder for the taken branch's label
+
+
+def box_height(lines: int) -> float:
+    """The height in inches of a node box holding ``lines`` lines of text."""
+    return (FONT_SIZE * (1 + LINE_SPACING * (lines - 1)) / 72.0 + 2 * BOX_PAD * FONT_SIZE / 72.0) * 1.05
+
+
+def _lay_out_ladder(scene: Scene, measure: Measure) -> Layout:
+    """A case's path top to bottom in one column; each branch not taken to the right of its row.
+
+    The width does not grow with the depth of the tree and the height grows one row per
+    decision, so every word stays legible however long the path.
+    """
+    pad = BOX_PAD * FONT_SIZE / 72.0
+    box_w = {n.id: measure.width(n.text, FONT_SIZE, text_weight(n.on_path)) + 2 * pad for n in scene.nodes}
+    on_path = [n for n in scene.nodes if n.on_path]
+    col_w = max(box_w[n.id] for n in on_path)
+    off_edges = {e.parent: e for e in scene.edges if not e.on_path}
+    taken = {e.parent: e for e in scene.edges if e.on_path}
+    label_w = max((measure.width(e.text, FONT_SIZE) for e in off_edges.values()), default=0.0)
+    off_x = MARGIN + col_w + LADDER_GAP + label_w + LADDER_GAP
+    off_w = max((box_w[e.child] for e in off_edges.values()), default=0.0)
+    note_w = measure.width(scene.end_note, FONT_SIZE, "bold") + 0.2 if scene.end_note else 0.0
+    tree_w = max(off_x + off_w, MARGIN + col_w + note_w) + MARGIN
+    heights = {n.id: box_height(n.text.count("\n") + 1) for n in scene.nodes}
+    row_h = max(max(heights[n.id], heights.get(off_edges[n.id].child, 0) if n.id in off_edges else 0) for n in on_path)
+    pitch = row_h + LADDER_ROW_GAP
+    tree_h = pitch * len(on_path)
+    band = _header_band(scene, measure, tree_w, tree_h)
+    x, y = {}, {}
+    routes: dict[int, tuple[tuple[tuple[float, float], ...], float, float]] = {}
+    trunk = MARGIN + 0.25  # the path's line runs down inside the left of the boxes
+    for k, n in enumerate(on_path):
+        x[n.id], y[n.id] = MARGIN, band.height + k * pitch + row_h / 2
+    for k, n in enumerate(on_path):
+        if n.id in off_edges:
+            e = off_edges[n.id]
+            x[e.child], y[e.child] = off_x, y[n.id]
+            routes[e.child] = (((MARGIN + 0.1, y[n.id]), (off_x, y[n.id])), MARGIN + col_w + LADDER_GAP / 2, y[n.id])
+        if n.id in taken:
+            e = taken[n.id]
+            below = y[e.child] - heights[e.child] / 2
+            routes[e.child] = (((trunk, y[n.id]), (trunk, y[e.child])), trunk + 0.08, below - 0.03)
+    return Layout(
+        x=x, y=y, box_w=box_w, elbow=[], label_x=[], width=band.width, height=band.height + tree_h + MARGIN,
+        header_lines=band.lines, header_scale=band.scale, legend_top=band.legend_top,
+        legend_columns=band.legend_columns, legend_column_width=band.legend_column_width, legible=band.legible,
+        routes=routes,
     )
 
 

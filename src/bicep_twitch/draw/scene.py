@@ -15,9 +15,9 @@ from typing import Any, Mapping, Sequence
 
 from .._errors import InvalidCaseError
 from ..core.cases import decode_value, encode_case
-from ..core.knowledge import NUMBER, KnowledgeBase
+from ..core.knowledge import NUMBER, YES_NO, Finding, KnowledgeBase
 from ..core.model_folder import check_tree_matches
-from ..core.numbers import format_threshold, percent
+from ..core.numbers import format_number, format_threshold, percent
 from ..core.tree import LEAF, TreeData
 from ..core.triage import is_doctor_cause
 from ..core.words import edge_words
@@ -47,6 +47,7 @@ class SceneNode:
     cause: str | None  # the most likely cause (leaf, cut); None for a split
     on_path: bool | None  # None when no case is marked
     title: str  # the tooltip: details a box has no room for
+    answered: bool | None = None  # a split on a case's path: did the case answer it? (None elsewhere)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Scene:
     see_doctor: frozenset[str]
     end_note: str  # what the case reached, beside its last drawn node ("" without a case)
     header: tuple[str, ...]
+    ladder: bool = False  # a case's path drawn top to bottom, other branches beside it (build_case_scene)
 
     def node(self, node_id: int) -> SceneNode:
         for n in self.nodes:
@@ -206,6 +208,109 @@ def build_scene(
     )
 
 
+def build_case_scene(tree: TreeData, kb: KnowledgeBase, case: Mapping[str, Any] | Sequence[float]) -> Scene:
+    """One case's whole path, root to leaf, with every branch it did not take as a summary box.
+
+    Drawn as a ladder (see :mod:`.layout`): the decisions on the path one under the other, each
+    marked answered (with the answer) or not answered, and beside each the branch the case did
+    not take: a leaf, or a summary of what lies below it (how many leaves, the most likely cause
+    and its probability). Its size grows with the path, not the tree, so it reads at any depth.
+
+    Raises
+    ------
+    InvalidCaseError
+        The case is not valid, with the same message ``predict`` gives.
+
+    Examples
+    --------
+    >>> from bicep_twitch import Predictor
+    >>> predictor = Predictor.load()
+    >>> scene = build_case_scene(predictor.tree, predictor.kb, {"caffeine_cups_per_day": 7})
+    >>> [n.on_path for n in scene.nodes][:2], scene.nodes[-1].kind
+    ([True, False], 'leaf')
+    """
+    check_tree_matches(tree, kb, "this drawing")
+    row = _case_row(case, kb)
+    path = tuple(tree.decision_path(row))
+    given = {fid: decode_value(f, x) for (fid, f), x in zip(kb.findings.items(), row) if x == x}
+    leaves_below = _leaves_below(tree)
+    findings = [kb.findings[name] for name in tree.features]
+    nodes: list[SceneNode] = []
+    edges: list[SceneEdge] = []
+    answered_count = 0
+    for level, (node, nxt) in enumerate(zip(path, path[1:])):
+        f = findings[tree.feature[node]]
+        x = row[tree.feature[node]]
+        known = x == x
+        answered_count += known
+        said = f"you said {_answer_words(f, decode_value(f, x))}" if known else "not answered"
+        words = edge_words(f, tree.cut[node], tree.missing_go_to_left[node])
+        title = f"{f.question} Up: {words[0]}; down: {words[1]}. (node {node}, {tree.n_samples[node]:,} training cases)"
+        nodes.append(SceneNode(node, level, SPLIT, f"{f.name}?\n{said}", None, True, title, answered=known))
+        left, right = tree.children_left[node], tree.children_right[node]
+        other = right if nxt == left else left
+        taken_words, other_words = (words[0], words[1]) if nxt == left else (words[1], words[0])
+        nodes.append(_off_path_node(tree, kb, other, level + 1, leaves_below))
+        edges.append(SceneEdge(node, other, other_words, False))
+        edges.append(SceneEdge(node, nxt, taken_words, True))
+    leaf = path[-1]
+    cause, p = _top_cause(tree, leaf)
+    label = kb.causes[cause].label if cause in kb.causes else cause
+    nodes.append(SceneNode(leaf, len(path) - 1, LEAF_KIND, f"{short_label(label)} · {percent(p)}", cause, True,
+                           f"{_differential_words(tree, kb, leaf)} (leaf {leaf}, {tree.n_samples[leaf]:,} training cases)"))
+    end_causes = {n.cause for n in nodes if n.kind != SPLIT}
+    decisions = len(path) - 1
+    given_words = ", ".join(f"{k}={json.dumps(v)}" for k, v in given.items()) or "nothing answered"
+    tested = {tree.features[tree.feature[node]] for node in path[:-1]}
+    unused = [kb.findings[fid].name for fid in given if fid not in tested]
+    header = (
+        f"bicep-twitch: one case's path through the tree: {decisions} decisions, {answered_count} of them answered",
+        f"The case: {given_words}."
+        + (f" Given, but tested by no question on this path: {'; '.join(unused)}." if unused else ""),
+        "How to read it: the root question is at the top; the case's path runs down the left, one question a row. "
+        "A question in a solid box was answered (the answer is in it); a dashed box was not answered, and the "
+        "tree went the way it learned for unknown answers (the branch marked 'or unknown'). To the right of each "
+        "question, faded, is where the other answer would have led: a leaf, or a summary of the part of the tree "
+        "below it (how many leaves, the most likely cause there and its probability). The path ends in the "
+        "coloured box: the most likely cause for this case and its probability.",
+        f"{kb.disclaimer} See a doctor for: " + "; ".join(flag.text for flag in kb.red_flags) + ".",
+    )
+    return Scene(
+        nodes=tuple(nodes),
+        edges=tuple(edges),
+        path=path,
+        causes=tuple((cid, c.label, cid in end_causes) for cid, c in kb.causes.items()),
+        see_doctor=frozenset(c for c in kb.cause_ids if is_doctor_cause(kb, c)),
+        end_note=f"◀ this case: {short_label(label)} · {percent(p)}",
+        header=header,
+        ladder=True,
+    )
+
+
+def _answer_words(f: Finding, value: Any) -> str:
+    if f.type == NUMBER:
+        return f"{format_number(value)} {f.unit}".strip()
+    if f.type == YES_NO:
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _off_path_node(tree: TreeData, kb: KnowledgeBase, node: int, level: int, leaves_below: list[int]) -> SceneNode:
+    """The branch a case did not take: its leaf, or a summary of everything below it."""
+    cause, p = _top_cause(tree, node)
+    label = kb.causes[cause].label if cause in kb.causes else cause
+    n_cases = f"{tree.n_samples[node]:,} training cases"
+    if tree.children_left[node] == LEAF:
+        return SceneNode(node, level, LEAF_KIND, f"{short_label(label)} · {percent(p)}", cause, False,
+                         f"{_differential_words(tree, kb, node)} (leaf {node}, {n_cases})")
+    below = leaves_below[node]
+    return SceneNode(
+        node, level, CUT, f"{below:,} leaves below\nmost likely {short_label(label)} · {percent(p)}", cause, False,
+        f"not drawn: {below:,} leaves below, next question {kb.findings[tree.features[tree.feature[node]]].name}; "
+        f"all cases below: {_differential_words(tree, kb, node)} (node {node}, {n_cases})",
+    )
+
+
 def _case_row(case: Mapping[str, Any] | Sequence[float], kb: KnowledgeBase) -> list[float]:
     """A case as its encoded row: a mapping is checked and encoded, a row is checked for length."""
     if isinstance(case, Mapping):
@@ -262,4 +367,4 @@ def _header(tree: TreeData, kb: KnowledgeBase, depth: int | None, case, leaves: 
     return tuple(lines)
 
 
-__all__ = ["Scene", "SceneNode", "SceneEdge", "build_scene", "short_label", "SPLIT", "LEAF_KIND", "CUT"]
+__all__ = ["Scene", "SceneNode", "SceneEdge", "build_scene", "build_case_scene", "short_label", "SPLIT", "LEAF_KIND", "CUT"]

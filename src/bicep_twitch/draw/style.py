@@ -20,6 +20,8 @@ CAUSE_COLOURS = {
     "autoimmune": "#e7298a",
 }
 SPLIT_FILL = "#ffffff"
+# A case's own questions: answered ones stand out, unanswered ones stay grey (and dashed).
+ANSWERED_FILL, UNANSWERED_FILL = "#fff2b3", "#eeeeee"
 INK, FADED_INK = "#1a1a1a", "#a0a0a0"
 EDGE, FADED_EDGE, PATH_EDGE = "#8a8a8a", "#dadada", "#111111"
 

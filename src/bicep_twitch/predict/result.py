@@ -5,14 +5,25 @@ Pure Python, like the predictor: nothing here imports numpy, pandas or scikit-le
 
 from __future__ import annotations
 
+import math
 import textwrap
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from ..core.cases import encode_value
 from ..core.knowledge import KnowledgeBase
 from ..core.numbers import percent
 from ..core.triage import SEE_DOCTOR, triage_reasons
-from .explain import NOT_ANSWERED, Step, summarize
+from .explain import Step, summarize
+from .reasons import AGAINST, FOR, CauseReasons, OpenQuestion, Reason, cause_reasons, open_questions
+
+# The text stays short however deep the tree: at most this many reasons for the top cause,
+# against it, and open questions; the JSON output carries all of them.
+TEXT_FOR, TEXT_AGAINST, TEXT_OPEN = 3, 2, 3
+# A factor closer to 1 than this (odds x1.1 or /1.1) is not worth a line of text.
+TEXT_MIN_FACTOR = 1.1
+WIDTH = 96
 
 
 @dataclass(frozen=True, repr=False)
@@ -67,6 +78,31 @@ class Result:
         """The path in short: one line per finding, repeated splits on a number merged into one range."""
         return summarize(self.path, self.kb)
 
+    @cached_property
+    def reasons(self) -> tuple[CauseReasons, ...]:
+        """The answers for and against the top cause and the runner-up, strongest first.
+
+        Exact under the knowledge base (see :mod:`bicep_twitch.predict.reasons`); each reason
+        carries the article's sentence or the general-knowledge rationale behind it.
+        """
+        if self.error is not None:
+            return ()
+        row = self._row
+        return tuple(cause_reasons(self.kb, row, cause) for cause, p in self.differential[:2] if p > 0)
+
+    @cached_property
+    def open_questions(self) -> tuple[OpenQuestion, ...]:
+        """The unanswered findings on the path, the ones that could change the result most first."""
+        if self.error is not None:
+            return ()
+        unanswered = [s.finding for s in self.path if s.value is None]
+        return tuple(open_questions(self.kb, self._row, self.cause, unanswered))
+
+    @property
+    def _row(self) -> dict[str, float]:
+        findings = self.kb.findings
+        return {fid: encode_value(findings[fid], v) for fid, v in self.answers.items()}
+
     def to_dict(self) -> dict[str, Any]:
         """All fields as plain JSON types; each path step both as a sentence and structured."""
         return {
@@ -78,6 +114,8 @@ class Result:
             ],
             "path": [step.to_dict() for step in self.path],
             "summary": list(self.summary),
+            "reasons": [r.to_dict() for r in self.reasons],
+            "surer_if_answered": [q.to_dict() for q in self.open_questions],
             "triage": self.triage,
             "red_flags": list(self.red_flags),
             "advice": self.advice,
@@ -101,31 +139,60 @@ class Result:
 
 
 
-def _why_lines(result: Result) -> list[str]:
+def _reason_lines(result: Result) -> list[str]:
+    """"Why this cause": the strongest answers for and against the top cause, each with its source."""
+    if not result.reasons:
+        return []
+    top = result.reasons[0]
+    lines = ["Why this cause: the answers that weigh most, each on its own (by the knowledge base)"]
+    strong = [r for r in top.supporting + top.opposing if abs(r.log_odds) >= math.log(TEXT_MIN_FACTOR)]
+    supporting = [r for r in strong if r.direction == FOR][:TEXT_FOR]
+    opposing = [r for r in strong if r.direction == AGAINST][:TEXT_AGAINST]
+    if not strong:
+        lines.append("  - none of your answers speaks much for or against it")
+    shown: set[str] = set()
+    for sign, reasons in (("+", supporting), ("-", opposing)):
+        for r in reasons:
+            head = f"{r.said} ({_factor_clause(result.kb, r)})"
+            lines += textwrap.wrap(head, width=WIDTH, initial_indent=f"  {sign} ", subsequent_indent="    ")
+            source = r.source_text
+            if source in shown:
+                source = "(the same source as above)"
+            shown.add(r.source_text)
+            lines += textwrap.wrap(source, width=WIDTH, initial_indent="      ", subsequent_indent="      ")
+    return lines + [""]
+
+
+def _factor_clause(kb: KnowledgeBase, r: Reason) -> str:
+    if r.source_cause is None or r.source_cause == r.cause:
+        return r.factor_words
+    other = kb.causes[r.source_cause].label
+    return f"{r.factor_words}: it points to {other}" if r.direction == AGAINST else f"{r.factor_words}: less like {other}"
+
+
+def _path_lines(result: Result) -> list[str]:
     """The path for people: the answers the tree used (repeated splits merged into one range),
-    then one compact paragraph for the findings it met unanswered. The step-by-step sentences
-    stay in ``result.path`` and the JSON output."""
+    then at most a few unanswered questions, those that could change the result most. Every
+    step stays in ``result.path`` and the JSON output, however long the path."""
     kb = result.kb
     groups: dict[str, list[Step]] = {}
     for step in result.path:
         groups.setdefault(step.finding, []).append(step)
     answered = [g for g in groups.values() if g[0].value is not None]
-    unanswered = [g for g in groups.values() if g[0].value is None]
-    lines = ["Why: your answers on the tree's path"]
+    lines = ["The tree's path: your answers it used"]
     if answered:
         lines += [f"  - {line}" for group in answered for line in summarize(group, kb)]
     elif result.path:
         lines.append("  - none of your answers is tested on this path")
     else:
         lines.append("  - the tree asks nothing: it gives the same answer for every case")
-    if unanswered:
-        parts = []
-        for group in unanswered:
-            went = " then ".join(dict.fromkeys(s.condition for s in group if s.condition != NOT_ANSWERED))
-            name = kb.findings[group[0].finding].name
-            parts.append(f"{name} (as for {went})" if went else name)
-        lines += ["", "Not answered, so the tree went the way it learned for unknown answers:"]
-        lines += textwrap.wrap("; ".join(parts) + ".", width=96, initial_indent="  ", subsequent_indent="  ")
+    open_ = result.open_questions
+    if open_:
+        lines.append("Answering these would make the result surer:")
+        lines += [f"  - {q.question}" for q in open_[:TEXT_OPEN]]
+        more = len(open_) - TEXT_OPEN
+        if more > 0:
+            lines.append(f"  and {more} more on this path (the JSON output lists them all)")
     return lines
 
 
@@ -152,7 +219,7 @@ def format_result_text(result: Result, *, top: int = 3) -> str:
     width = max(len(kb.causes[c].label) for c, _ in ranked)
     for rank, (cause, p) in enumerate(ranked, start=1):
         lines.append(f"  {rank}. {kb.causes[cause].label:<{width}}  {percent(p):>4}")
-    lines += [""] + _why_lines(result)
+    lines += [""] + _reason_lines(result) + _path_lines(result)
     lines.append("")
     if result.triage == SEE_DOCTOR:
         reasons = triage_reasons(kb, result.cause, result.red_flags, result.differential)
