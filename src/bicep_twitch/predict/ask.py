@@ -37,7 +37,7 @@ from ..core.knowledge import CHOICE, YES_NO, Finding, KnowledgeBase
 from ..core.model_folder import check_tree_matches
 from ..core.numbers import percent
 from ..core.tree import TreeData
-from ..core.triage import red_flags
+from ..core.triage import screening_findings
 from .reasons import separated_causes
 from .result import format_result_text
 
@@ -48,7 +48,6 @@ DONE_WORDS = ("done",)
 WHY_WORDS = ("why", "why?")
 # Medicines that can cause twitching: the safety screen asks them. The knowledge base does not
 # list them as triage data yet; when it does, take them from there (see safety_findings).
-MEDICINE_FINDINGS = ("takes_corticosteroid", "takes_diuretic", "takes_synthetic_estrogen")
 TREE, SAFETY = "tree", "safety"
 EXIT_OK, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 2, 130
 
@@ -233,9 +232,8 @@ def answer_hint(f: Finding) -> str:
 def safety_findings(kb: KnowledgeBase) -> tuple[str, ...]:
     """The findings the safety screen asks before any result: red flags, then medicines.
 
-    The red flags are the knowledge base's triage rules (through :func:`core.triage.red_flags`);
-    the medicines are :data:`MEDICINE_FINDINGS` (those the knowledge base defines), until its
-    triage data lists them itself. Each finding once, red flags first.
+    Both come from the knowledge base's triage rules (:func:`core.triage.screening_findings`),
+    each finding once, red flags first.
 
     Examples
     --------
@@ -243,9 +241,7 @@ def safety_findings(kb: KnowledgeBase) -> tuple[str, ...]:
     >>> safety_findings(load_knowledge())[-1]
     'takes_synthetic_estrogen'
     """
-    flagged = [fid for fid, _ in red_flags(kb, lambda fid: NAN)]
-    medicines = [fid for fid in MEDICINE_FINDINGS if fid in kb.findings]
-    return tuple(dict.fromkeys(flagged + medicines))
+    return screening_findings(kb)
 
 
 def answer_error(f: Finding, text: str) -> str:
@@ -432,7 +428,7 @@ class Questionnaire:
         flag = {flag.finding: flag.text for flag in self.kb.red_flags}.get(f.id)
         if flag is not None:
             lines.append(f"   It is also a safety question: if {flag}, see a doctor.")
-        elif f.id in MEDICINE_FINDINGS:
+        elif f.id in {flag.finding for flag in self.kb.medicine_flags}:
             lines.append("   It is also a safety question: a medicine that can cause twitching is for the doctor "
                          "who prescribed it to weigh.")
         lines.append("   (Chances from the knowledge base alone, not the tree.)")
