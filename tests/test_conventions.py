@@ -1,13 +1,17 @@
-"""What a new user expects of the command: help, --version, which model a command uses, where render writes."""
+"""What a new user expects of the command and the package: help, --version, which model a command
+uses, where render writes, and a wheel that installs and predicts without the checkout."""
 
 from __future__ import annotations
 
 import argparse
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
+import sysconfig
+import zipfile
 from importlib.metadata import version
 from pathlib import Path
 
@@ -123,3 +127,103 @@ def test_render_refuses_to_overwrite_the_models_pictures_by_default(toy_model, t
     # named explicitly, it is redrawn
     assert main(["render", "--out", "tree.svg"]) == 0
     assert (model / "tree.svg").read_text() != "<svg>the model's own picture</svg>"
+
+
+# -- the wheel ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
+         "--wheel-dir", str(out), str(REPO)],
+        check=True, capture_output=True, timeout=300,
+    )
+    (path,) = out.glob("bicep_twitch-*.whl")
+    return path
+
+
+def test_wheel_carries_the_model_but_no_pictures(wheel):
+    names = zipfile.ZipFile(wheel).namelist()
+    model = sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("bicep_twitch/_default_model/"))
+    assert model == ["bicep_twitch_tree.joblib", "bicep_twitch_tree.json", "bicep_twitch_tree.tree.json"]
+    assert not [n for n in names if n.endswith((".png", ".svg", ".dot"))]
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
+    assert wheel.name.startswith(f"bicep_twitch-{__version__}-")
+
+
+def test_after_a_wheel_install_train_and_predict_agree_on_the_model(wheel, tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet",
+         "--no-deps", "--no-index", str(wheel)],
+        check=True, capture_output=True, timeout=300,
+    )
+    # The dependencies come from the test environment; its editable bicep_twitch does not (a path
+    # in a .pth file is added to sys.path after the venv's own site-packages, and its .pth files
+    # are not run).
+    (site,) = (venv / "lib").glob("python3*/site-packages")
+    (site / "test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+
+    def run(*argv: str) -> subprocess.CompletedProcess:
+        proc = subprocess.run([str(venv / "bin" / "bicep-twitch"), *argv], cwd=work, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return proc
+
+    shipped = run("predict", "--case", CASE, "--format", "json")
+    shipped_dir = site / "bicep_twitch" / "_default_model"
+    assert shipped.stderr == f"bicep-twitch predict: model {str(shipped_dir)!r} (the shipped model); --model PATH for another\n"
+
+    run("generate", "--n", "1500", "--n-test", "300", "--seed", "1", "--out", "data")
+    run("train", "--data", "data", "--seed", "1", "--no-pictures")
+    assert (work / "models" / META_NAME).is_file()
+    mine = run("predict", "--case", CASE, "--format", "json")
+    assert mine.stderr == "bicep-twitch predict: model 'models' (in the current folder); --model PATH for another\n"
+    explicit = run("predict", "--case", CASE, "--format", "json", "--model", "models")
+    assert mine.stdout == explicit.stdout
+    assert json.loads(mine.stdout) != json.loads(shipped.stdout)  # a 1,500-case tree is not the shipped one
+
+
+def test_the_shipped_estimator_loads_and_agrees_with_the_plain_tree():
+    # Guards the scikit-learn pin (and the numpy floor): the shipped pickle must load on the
+    # versions pyproject.toml allows, which `make test-min` installs at their lowest.
+    from bicep_twitch import generate_cases
+
+    predictor = Predictor.load()
+    cases = generate_cases(400, seed=11)
+    findings = cases[list(predictor.kb.finding_ids)]
+    assert predictor.estimator.predict(findings).tolist() == predictor.predict_many(findings).to_frame()["cause"].tolist()
+
+
+# -- the dependency floors ------------------------------------------------------------------------
+
+
+def _lowest_versions():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lowest_versions", REPO / "scripts" / "lowest_versions.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.lowest_versions
+
+
+def test_floors_become_pins_and_a_dependency_without_one_is_refused(tmp_path):
+    lowest_versions = _lowest_versions()
+    toml = tmp_path / "pyproject.toml"
+    toml.write_text('[project]\ndependencies = ["numpy>=2.0", "scikit-learn==1.9.1", "pandas[pyarrow] >= 2.2.2, <4"]\n')
+    assert lowest_versions(toml) == ["numpy==2.0", "scikit-learn==1.9.1", "pandas==2.2.2"]
+    toml.write_text('[project]\ndependencies = ["numpy"]\n')
+    with pytest.raises(SystemExit, match="'numpy' has no '>=' floor"):
+        lowest_versions(toml)
+
+
+def test_scikit_learn_is_pinned_to_the_version_the_shipped_model_was_made_with():
+    pins = dict(pin.split("==") for pin in _lowest_versions()(REPO / "pyproject.toml"))
+    shipped = json.loads((default_model_dir() / META_NAME).read_text())["versions"]["scikit-learn"]
+    assert pins["scikit-learn"] == shipped == version("scikit-learn")
