@@ -1,4 +1,4 @@
-"""`python -m bicep_twitch` is the `bicep-twitch` command."""
+"""`python -m bicep_twitch` is the `bicep-twitch` command (with no arguments: its help, exit status 2)."""
 
 import sys
 

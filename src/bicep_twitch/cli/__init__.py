@@ -8,75 +8,150 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from .._errors import DataError, InvalidCaseError
+from .._version import __version__
+from ..core.model_folder import WORKING_MODEL_DIR
 from . import commands
 from .usage import EXIT_BAD_INPUT, EXIT_FAILURE, UsageError, positive_int, seed_number
 
 
+MODEL_HELP = (
+    "model folder, or its metadata .json (default: ./models when it holds a model, as 'train' "
+    "writes it, else the shipped model)"
+)
+
+
 def _add_case_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--case", help="one case as JSON, e.g. '{\"movement\": \"spasm\"}'")
-    parser.add_argument("--case-file", help="a file holding one case as JSON")
+    parser.add_argument(
+        "--case", metavar="JSON",
+        help="one case as a JSON object of finding ids and values, e.g. '{\"movement\": \"spasm\"}'; "
+        "leave out what you don't know",
+    )
+    parser.add_argument("--case-file", metavar="FILE", help="a file holding one case as a JSON object")
+
+
+def _command(
+    sub: Any, name: str, summary: str, description: str, run: Callable[[argparse.Namespace], int],
+    exit_status: str = "",
+) -> argparse.ArgumentParser:
+    """A subcommand: ``summary`` is its line in ``bicep-twitch --help``, ``description`` heads its own help."""
+    p = sub.add_parser(
+        name, help=summary, description=description, epilog=exit_status or EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.set_defaults(run=run)
+    return p
+
+
+EXIT_STATUS = "exit status: 0 success, 2 bad input or bad usage (the message on stderr says why), 1 anything else"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bicep-twitch",
-        description="Rank the likely causes of a twitching biceps and say when to see a doctor. Not a diagnosis.",
+        description="Rank the likely causes of a twitching biceps, explain why, and say when to see a doctor.\n"
+        "Not a diagnosis: only a doctor who examines you can say what is wrong.",
+        epilog="Run 'bicep-twitch COMMAND --help' for a command's options.\n" + EXIT_STATUS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parser.add_argument("--version", action="version", version=f"bicep-twitch {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
-    p = sub.add_parser("generate", help="generate labelled synthetic cases")
-    p.add_argument("--n", type=positive_int, default=300_000, help="training cases (default 300000)")
-    p.add_argument("--n-test", type=positive_int, default=None, help="test cases (default n/5)")
-    p.add_argument("--seed", type=seed_number, default=0, help="random seed (default 0)")
-    p.add_argument("--out", default="data/synthetic", help="output folder (default data/synthetic)")
-    p.set_defaults(run=commands.run_generate)
-
-    p = sub.add_parser("train", help="train the decision tree and export it")
-    p.add_argument("--data", default="data/synthetic", help="synthetic cases (generated if absent)")
-    p.add_argument("--out", default="models", help="model folder (default models)")
-    p.add_argument("--seed", type=seed_number, default=0, help="random seed (default 0)")
-    p.add_argument("--no-pictures", action="store_true", help="do not draw tree.svg/png/dot (faster)")
-    p.set_defaults(run=commands.run_train)
-
-    p = sub.add_parser("predict", help="rank the likely causes of one case or a CSV of cases")
-    _add_case_options(p)
-    p.add_argument("--input", help="a CSV of cases, one column per finding")
-    p.add_argument("--output", help="where to write the CSV of predictions (default: stdout)")
-    p.add_argument("--model", help="model folder or metadata file (default: the shipped model)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.set_defaults(run=commands.run_predict)
-
-    p = sub.add_parser("render", help="draw the tree, optionally with a case's path marked")
-    _add_case_options(p)
-    p.add_argument("--model", help="model folder or metadata file (default: the shipped model)")
-    p.add_argument("--out", default="models/tree.svg", help="SVG to write; PNG and DOT go beside it")
-    p.add_argument("--depth", type=positive_int, default=None, help="draw only the top N levels")
-    p.set_defaults(run=commands.run_render)
-
-    p = sub.add_parser(
-        "ask",
-        help="answer the tree's questions one at a time",
-        description="Ask only the questions on your path through the tree, one per line on stdin "
-        "(? or an empty line if you don't know), then print the result as predict does. "
-        "Exit status 2 if the input ends before a result, 130 on Ctrl-C.",
+    p = _command(
+        sub, "predict", "rank the likely causes of one case or of a CSV of cases",
+        "Rank every cause for one case (--case or --case-file), with the decisions that led there, whether\n"
+        "to see a doctor and advice; or predict a CSV of cases (--input), one output row per input row.",
+        commands.run_predict,
     )
     _add_case_options(p)
-    p.add_argument("--model", help="model folder or metadata file (default: the shipped model)")
+    p.add_argument("--input", metavar="CSV", help="a CSV of cases: one column per finding, an empty cell if unknown")
+    p.add_argument("--output", metavar="CSV", help="where to write the CSV of predictions (default: stdout)")
+    p.add_argument("--model", metavar="PATH", help=MODEL_HELP)
+    p.add_argument(
+        "--format", choices=("text", "json"), default="text",
+        help="text for people (default), json for programs; with --input, text means CSV",
+    )
+
+    p = _command(
+        sub, "ask", "answer the tree's questions one at a time",
+        "The tree as a questionnaire: it asks the questions on your path, one per line on stdin, then,\n"
+        "before any result, every red-flag and medicine question not asked yet (the safety screen), and\n"
+        "prints the result as 'predict' does. --case/--case-file give what you already know: never asked.\n"
+        "At a question: type the answer; '?' or an empty line if you don't know (the tree goes the way it\n"
+        "learned for unknown answers); 'why' to hear which causes the question separates; 'done' to skip\n"
+        "to the safety questions (and 'done' there to stop), the rest counting as unknown.",
+        commands.run_ask,
+        exit_status="exit status: 0 a result, 2 bad usage or the input ended before a result, 130 Ctrl-C, "
+        "1 anything else",
+    )
+    _add_case_options(p)
+    p.add_argument("--model", metavar="PATH", help=MODEL_HELP)
     p.add_argument(
         "--json", action="store_true",
         help="print the result, the questions asked and the answers given as JSON on stdout "
         "(the questions then go to stderr)",
     )
-    p.set_defaults(run=commands.run_ask)
+
+    p = _command(
+        sub, "render", "draw the tree, optionally with a case's path marked",
+        "Draw the tree as SVG (zoomable, every word), PNG and Graphviz DOT. With a case, its whole path from\n"
+        "the root, one decision a row, each branch not taken as a summary box, and predict's explanation\n"
+        "printed. The model's own pictures are never overwritten unless you name them with --out.",
+        commands.run_render,
+    )
+    _add_case_options(p)
+    p.add_argument("--model", metavar="PATH", help=MODEL_HELP)
+    p.add_argument(
+        "--out", metavar="SVG", default=None,
+        help="the SVG to write; the PNG and DOT of the same name go beside it "
+        f"(default: {commands.RENDER_OUT} in the current folder, {commands.RENDER_CASE_OUT} with a case)",
+    )
+    p.add_argument(
+        "--depth", metavar="N", type=positive_int, default=None,
+        help="draw only the top N levels, summarising what lies below (default: the whole tree)",
+    )
+
+    p = _command(
+        sub, "generate", "generate labelled synthetic cases",
+        "Write synthetic cases drawn from the knowledge base (train.csv, test.csv and a manifest) into a\n"
+        "folder. The same seed gives the same files, byte for byte.",
+        commands.run_generate,
+    )
+    p.add_argument("--n", metavar="N", type=positive_int, default=300_000, help="training cases (default 300000)")
+    p.add_argument("--n-test", metavar="N", type=positive_int, default=None, help="test cases (default: n/5)")
+    p.add_argument("--seed", metavar="S", type=seed_number, default=0, help="random seed (default 0)")
+    p.add_argument("--out", metavar="FOLDER", default="data/synthetic", help="output folder (default data/synthetic)")
+
+    p = _command(
+        sub, "train", "train the decision tree, evaluate it and export it",
+        "Fit the decision tree on the synthetic cases, choose its size by cross-validation, evaluate it\n"
+        "on the test cases and write the model folder: the model files, report.md, tree.txt and the\n"
+        "pictures. 'predict', 'ask' and 'render' use ./models by default once it holds a model.",
+        commands.run_train,
+    )
+    p.add_argument(
+        "--data", metavar="FOLDER", default="data/synthetic",
+        help="the synthetic cases (default data/synthetic; generated there if absent)",
+    )
+    p.add_argument(
+        "--out", metavar="FOLDER", default=str(WORKING_MODEL_DIR),
+        help=f"the model folder to write (default {WORKING_MODEL_DIR}, in the current folder)",
+    )
+    p.add_argument("--seed", metavar="S", type=seed_number, default=0, help="random seed (default 0)")
+    p.add_argument("--no-pictures", action="store_true", help="do not draw tree.svg/png/dot (faster)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # bad usage: argparse prints it and exits 2
+    if args.command is None:
+        # No command is bad usage (exit 2, so a script that lost its command fails), but the
+        # person who typed the bare name wants to know what to type: give the whole help.
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)

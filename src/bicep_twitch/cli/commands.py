@@ -17,6 +17,36 @@ from .case_input import case_from_args, read_cases_csv
 from .usage import EXIT_OK, UsageError
 
 CSV_COLUMNS = ("cause", "probability", "top3", "triage", "red_flags", "path", "error")
+# render's default output, in the current folder: never the model folder's own pictures.
+RENDER_OUT, RENDER_CASE_OUT = "tree.svg", "case.svg"
+
+
+def load_predictor(args: argparse.Namespace) -> Any:
+    """The predictor of ``--model``, else of ``./models`` when it holds a model, else the shipped one.
+
+    So a model that ``bicep-twitch train`` wrote with its defaults is the one the commands then use,
+    after a wheel install as in a checkout.
+    """
+    from ..core.model_folder import command_model_dir
+    from ..predict.predictor import Predictor
+
+    given = getattr(args, "model", None)
+    return Predictor.load(given if given is not None else command_model_dir()[0])
+
+
+def tell_model(args: argparse.Namespace, predictor: Any) -> None:
+    """Say on stderr which model answered when ``--model`` chose none, and how to choose another.
+
+    On stderr and after the result, so that stdout stays the result alone whatever the format
+    and an error message stays alone on stderr.
+    """
+    if getattr(args, "model", None) is not None:
+        return
+    from ..core.model_folder import default_model_dir
+
+    where = "the shipped model" if predictor.model_dir == default_model_dir() else "in the current folder"
+    print(f"bicep-twitch {args.command}: model {str(predictor.model_dir)!r} ({where}); --model PATH for another",
+          file=sys.stderr)
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -78,16 +108,17 @@ def run_predict(args: argparse.Namespace) -> int:
         raise UsageError(f"give exactly one of --case, --case-file or --input (got {got})")
     if getattr(args, "output", None) is not None and args.input is None:
         raise UsageError("--output goes with --input (a CSV of cases); one case prints to stdout")
-    from ..predict.predictor import Predictor
-
-    predictor = Predictor.load(args.model)
+    predictor = load_predictor(args)
     if args.input is not None:
-        return _run_batch(predictor, args)
+        status = _run_batch(predictor, args)
+        tell_model(args, predictor)
+        return status
     result = predictor.predict_encoded(case_from_args(args, predictor.kb))
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2))
     else:
         sys.stdout.write(result.text())
+    tell_model(args, predictor)
     return 0
 
 
@@ -123,18 +154,29 @@ def run_render(args: argparse.Namespace) -> int:
     """``bicep-twitch render``: draw the tree, or a case's whole path, and print the case's explanation.
 
     The case is read exactly as ``predict`` reads it (same options, same errors), and the
-    explanation printed is ``predict``'s own text.
+    explanation printed is ``predict``'s own text. Without ``--out`` the drawing goes to
+    ``tree.svg`` (``case.svg`` with a case) in the current folder, and is refused if that would
+    write into a model folder (the current folder holding a model), whose pictures it would replace.
     """
+    from ..core.model_folder import META_NAME
     from ..draw.files import render_tree
-    from ..predict.predictor import Predictor
 
-    predictor = Predictor.load(args.model)
+    predictor = load_predictor(args)
     row = case_from_args(args, predictor.kb)
-    paths = render_tree(predictor, args.out, depth=args.depth, case=row)
+    out = args.out
+    if out is None:
+        out = RENDER_OUT if row is None else RENDER_CASE_OUT
+        if (Path(out).parent / META_NAME).is_file():  # the current folder is a model's
+            raise UsageError(
+                f"the default --out {out!r} is in a model folder ({str(Path.cwd())!r}), whose pictures render "
+                "leaves alone unless asked; run render from another folder, or name the file with --out"
+            )
+    paths = render_tree(predictor, out, depth=args.depth, case=row)
     print("wrote " + ", ".join(str(p) for p in paths.values()))
     if row is not None:
         print()
         print(predictor.predict_encoded(row).text(), end="")
+    tell_model(args, predictor)
     return 0
 
 
@@ -146,10 +188,10 @@ def run_ask(args: argparse.Namespace) -> int:
     With ``--json`` the questions go to stderr instead, so stdout holds only the JSON result.
     """
     from ..predict.ask import ask
-    from ..predict.predictor import Predictor
 
-    predictor = Predictor.load(getattr(args, "model", None))
+    predictor = load_predictor(args)
     as_json = bool(getattr(args, "json", False))
+    tell_model(args, predictor)
     row = case_from_args(args, predictor.kb)  # what the person already knows: only the rest is asked
     given = {} if row is None else dict(zip(predictor.kb.finding_ids, row))
     return ask(

@@ -32,6 +32,11 @@ CHECKOUT_MODEL_DIR = PACKAGE_DIR.parents[1] / "models"
 TRAIN_HINT = "train one with 'bicep-twitch train' (or 'make model')"
 
 
+# Where `bicep-twitch train` writes by default, relative to the current folder; the commands
+# read a model from here first, so that what `train` wrote is what `predict` then uses.
+WORKING_MODEL_DIR = Path("models")
+
+
 def default_model_dir() -> Path:
     """The model ``Predictor.load()`` uses: the packaged copy if present, else the checkout's ``models/``.
 
@@ -43,6 +48,36 @@ def default_model_dir() -> Path:
     if (PACKAGED_MODEL_DIR / META_NAME).is_file():
         return PACKAGED_MODEL_DIR
     return CHECKOUT_MODEL_DIR
+
+
+def command_model_dir(cwd: str | Path = ".") -> tuple[Path, bool]:
+    """The model a command uses when given no ``--model``, and whether it is the shipped one.
+
+    ``models/`` in ``cwd`` when it holds a model (what ``bicep-twitch train`` writes by default),
+    else :func:`default_model_dir`. The Python API does not look at the current folder:
+    ``Predictor.load()`` always means the shipped model.
+
+    Parameters
+    ----------
+    cwd : str or Path
+        The folder the command runs in.
+
+    Returns
+    -------
+    (Path, bool)
+        The model folder, and True when it is the shipped model.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder, shipped = command_model_dir(tempfile.mkdtemp())
+    >>> folder == default_model_dir(), shipped
+    (True, True)
+    """
+    local = Path(cwd) / WORKING_MODEL_DIR
+    if (local / META_NAME).is_file():
+        return local, False
+    return default_model_dir(), True
 
 
 def metadata_path(path: str | Path | None = None) -> Path:
