@@ -80,8 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
         "before any result, every red-flag and medicine question not asked yet (the safety screen), and\n"
         "prints the result as 'predict' does. --case/--case-file give what you already know: never asked.\n"
         "At a question: type the answer; '?' or an empty line if you don't know (the tree goes the way it\n"
-        "learned for unknown answers); 'why' to hear which causes the question separates; 'done' to skip\n"
-        "to the safety questions (and 'done' there to stop), the rest counting as unknown.",
+        "learned for unknown answers); 'why' to hear which causes the question separates; 'done' to stop\n"
+        "the tree's questions (the safety questions still come; 'done' there ends them), the rest counting\n"
+        "as unknown.",
         commands.run_ask,
         exit_status="exit status: 0 a result, 2 bad usage or the input ended before a result, 130 Ctrl-C, "
         "1 anything else",
