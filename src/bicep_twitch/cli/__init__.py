@@ -70,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(the questions then go to stderr)",
     )
     p.set_defaults(run=commands.run_ask)
+
+    p = sub.add_parser("explore", help="write one offline web page to explore the tree and answer its questions")
+    p.add_argument("--model", help="model folder or metadata file (default: the shipped model)")
+    p.add_argument("--out", default="explorer.html", help="the HTML file to write (default explorer.html)")
+    p.set_defaults(run=commands.run_explore)
     return parser
 
 
