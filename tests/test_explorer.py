@@ -9,12 +9,14 @@ import json
 import re
 import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from bicep_twitch import Predictor
 from bicep_twitch.cli import main
 from bicep_twitch.core.words import edge_words
+import bicep_twitch.draw.explorer as explorer_module
 from bicep_twitch.draw.explorer import EXPLORER_NAME, explorer_data, explorer_html, write_explorer
 
 
@@ -139,3 +141,26 @@ def test_train_writes_the_page_and_a_failure_only_warns(small_data, tmp_path, mo
     with pytest.warns(RuntimeWarning, match=r"writing explorer\.html failed \(template missing\)"):
         assert main(["train", "--data", str(small_data), "--out", str(again), "--seed", "3", "--no-pictures"]) == 0
     assert (again / "bicep_twitch_tree.json").is_file()
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours."""
+    def luminance(colour):
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_text_colours_have_enough_contrast(predictor):
+    css = (Path(explorer_module.__file__).parent / "explorer" / "explorer.css").read_text(encoding="utf-8")
+    colour = dict(re.findall(r"--([a-z]+):\s*(#[0-9a-f]{6})", css))
+    pairs = [("ink", "paper"), ("muted", "paper"), ("muted", "wash"), ("muted", "lit"), ("accent", "paper"),
+             ("doctor", "paper")]
+    for fg, bg in pairs:
+        assert _contrast(colour[fg], colour[bg]) >= 4.5, (fg, bg)
+    assert _contrast("#ffffff", colour["accent"]) >= 4.5  # the answer buttons
+    for cause in explorer_data(predictor.tree, predictor.kb)["causes"]:  # chip text on each cause's colour
+        assert _contrast(colour["chipink"], cause["colour"]) >= 4.5, cause["id"]

@@ -82,8 +82,8 @@ class Watched:
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.url = url
-        self.page.goto(url)
-        self.page.wait_for_function("window.bicepTwitch !== undefined")
+        self.page.goto(url)  # waits for the load event: the page's script has run by then
+        assert self.page.evaluate("typeof window.bicepTwitch.predict") == "function"
 
     def check_quiet(self):
         assert self.requests == [self.url], f"the page made requests: {self.requests[1:]}"

@@ -45,6 +45,8 @@
     if (p > 0 && p < 0.005) return "<1%";
     return Math.round(p * 100) + "%";
   }
+  // 12,345: as Python's f"{n:,}" writes it (toLocaleString would start the whole Intl machinery).
+  function thousands(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
   function formatNumber(x) {
     if (Number.isInteger(x)) return String(x);
     return String(parseFloat(x.toPrecision(10)));
@@ -270,13 +272,13 @@
       words !== null ? el("span", { class: "edge", text: words }) : null,
       leaf ? el("span", { class: "qname", text: "Ends here:" }) : el("span", { class: "qname", title: f.question, text: capital(f.name) + "?" }),
       chip(top[0], top[1]),
-      el("span", { class: "count", text: T.n[node].toLocaleString("en") + " cases" }),
+      el("span", { class: "count", text: thousands(T.n[node]) + " cases" }),
       !open && litBelow[node] - (lit.has(node) ? 1 : 0) > 0
         ? el("span", { class: "litbelow", text: (litBelow[node] - (lit.has(node) ? 1 : 0)) + " lit below" }) : null
     ])]);
     var li = el("li", { class: cls.join(" "), role: "treeitem", "aria-expanded": String(open), "data-node": node }, [row]);
     if (open && leaf) {
-      li.appendChild(el("div", { class: "diff" }, [el("p", { class: "hint", text: "Every cause at this leaf (the mean exact posterior of the " + T.n[node].toLocaleString("en") + " training cases that reached it):" }), bars(differential(node))]));
+      li.appendChild(el("div", { class: "diff" }, [el("p", { class: "hint", text: "Every cause at this leaf (the mean exact posterior of the " + thousands(T.n[node]) + " training cases that reached it):" }), bars(differential(node))]));
     } else if (open) {
       li.appendChild(el("ul", { role: "group", class: depth[node] >= DEEP ? "deep" : "" }, [nodeItem(T.left[node]), nodeItem(T.right[node])]));
     }
@@ -336,7 +338,7 @@
     statusEl.replaceChildren();
     if (q.length >= 2) {
       var names = matched.map(function (f) { return f.name; }).join(", ");
-      statusEl.append(matched.length ? capital(names) + ": asked at " + lit.size.toLocaleString("en") + " node" + (lit.size === 1 ? "" : "s") + ". "
+      statusEl.append(matched.length ? capital(names) + ": asked at " + thousands(lit.size) + " node" + (lit.size === 1 ? "" : "s") + ". "
         : "No question is about \u201C" + searchEl.value.trim() + "\u201D. ");
       if (lit.size) statusEl.append(el("button", { type: "button", class: "link", text: "Open the tree to show them all", onclick: function () {
         lit.forEach(openTo);
@@ -442,12 +444,14 @@
       if (!branches.has(fid)) branches.set(fid, []);
       if (branches.get(fid).indexOf(branch) < 0) branches.get(fid).push(branch);
     }
-    var why = [];
+    // As the text result has it: the answers the tree used, then the unanswered findings in one paragraph.
+    var why = [], unknown = [];
     branches.forEach(function (taken, fid) {
       var f = FIND[fid], x = row[f.index], list = taken.join(" then ");
-      why.push(capital(f.name) + ": " + (x !== x ? "not answered, so the way of " + list
-        : saidWords(f, x) + (f.type === "number" ? " (" + list + ")" : "")));
+      if (x !== x) unknown.push(f.name + " (as for " + list + ")");
+      else why.push(capital(f.name) + ": " + saidWords(f, x) + (f.type === "number" ? " (" + list + ")" : ""));
     });
+    if (!why.length) why.push(r.path.length > 1 ? "none of your answers is tested on this path" : "the tree asks nothing: it gives the same answer for every case");
     var told = r.triage === "see_doctor"
       ? el("div", { class: "triage see_doctor" }, ["What to do: see a doctor.", el("ul", null, r.reasons.map(function (t) { return el("li", { text: t }); }))])
       : el("div", { class: "triage self_care", text: "What to do: self-care is reasonable; see a doctor if it gets worse or does not settle." });
@@ -462,6 +466,7 @@
       el("p", { text: r.advice }),
       el("h4", { text: "Why: the tree\u2019s path for your answers" }),
       el("ul", { class: "why" }, why.map(function (t) { return el("li", { text: t }); })),
+      unknown.length ? el("p", { class: "hint", text: "Not answered, so the tree went the way it learned for unknown answers: " + unknown.join("; ") + "." }) : null,
       el("p", { class: "disclaimer", text: D.disclaimer }),
       el("button", { type: "button", class: "restart", text: "Start again", onclick: function () { backTo(0); } })
     ]);
@@ -470,7 +475,7 @@
   // -- start ---------------------------------------------------------------------------------------
   document.getElementById("disclaimer").textContent = D.disclaimer;
   var s = D.summary;
-  document.getElementById("tree-summary").textContent = s.leaves.toLocaleString("en") + " leaves, up to " + s.depth +
+  document.getElementById("tree-summary").textContent = thousands(s.leaves) + " leaves, up to " + s.depth +
     " questions deep. Open a question with a click or the arrow keys; each row shows the branch taken, the question, " +
     "the most likely cause there with its probability, and how many training cases reached it.";
   var names = document.getElementById("finding-names");
