@@ -19,7 +19,8 @@ import numpy as np
 import pytest
 
 from bicep_twitch import Predictor
-from bicep_twitch.core.cases import decode_value
+from bicep_twitch.core.cases import decode_value, encode_case
+from bicep_twitch.core.numbers import percent
 from bicep_twitch.data.generate import TEST_STREAM, fully_answered_cases, iter_blocks
 from bicep_twitch.data.tables import compile_tables
 from bicep_twitch.draw.explorer import write_explorer
@@ -135,8 +136,6 @@ def test_predict_in_the_page_equals_the_python_predictor(watched, predictor, gen
 
 
 def _row(case, predictor):
-    from bicep_twitch.core.cases import encode_case
-
     return encode_case(case, predictor.kb)
 
 
@@ -197,7 +196,29 @@ def test_opening_a_node_shows_its_children(watched, predictor):
     # The keyboard does the same: the focused toggle closes with the left arrow.
     page.keyboard.press("ArrowLeft")
     assert item.get_attribute("aria-expanded") == "false" and _rows(page) == before
+    page.keyboard.press("Enter")
+    assert item.get_attribute("aria-expanded") == "true" and _rows(page) == before + 2
+    # A leaf opens onto its whole differential: a bar for every cause it gives a chance.
+    leaf = tree.leaves()[-1]
+    for node in _path_to(tree, leaf):  # open each closed node on the way down, then the leaf
+        item = page.locator(f'#tree li[data-node="{node}"]')
+        if item.get_attribute("aria-expanded") == "false":
+            item.locator("button.toggle").first.click()
+    shown = page.locator(f'#tree li[data-node="{leaf}"] .bars li')
+    want = [c for c, p in predictor.leaf(leaf).differential if p > 0]
+    assert shown.count() == len(want)
+    assert shown.first.inner_text().split() == [*predictor.kb.causes[want[0]].label.split(), percent(predictor.leaf(leaf).probability)]
     watched.check_quiet()
+
+
+def _path_to(tree, node: int) -> list[int]:
+    """The node ids from the root down to ``node``."""
+    parent = {c: n for n in range(tree.node_count) if not tree.is_leaf(n)
+              for c in (tree.children_left[n], tree.children_right[n])}
+    path = [node]
+    while path[0] in parent:
+        path.insert(0, parent[path[0]])
+    return path
 
 
 def test_search_lights_every_node_asking_about_a_finding(watched, predictor):
@@ -233,20 +254,20 @@ def test_answering_moves_along_the_path_to_a_result(watched, predictor):
         else:
             page.get_by_role("button", name="Don’t know").click()
             answers[f.id] = None
+    # The questions were the walk's, then the safety screen's, in that order.
+    row = _row(answers, predictor)
+    at = {fid: j for j, fid in enumerate(kb.finding_ids)}
+    walked = [a.finding for a in walk_tree(tree, kb, lambda f: row[at[f.id]]).answers]
+    screen = watched.page.evaluate("window.bicepTwitch.data.ask.screen")
+    assert list(answers) == walked + [fid for fid in screen if fid not in walked]
     want = predictor.predict(answers)
-    assert page.locator(".result h3").inner_text() == f"Most likely: {want.label} ({_percent(want.probability)})"
+    assert page.locator(".result h3").inner_text() == f"Most likely: {want.label} ({percent(want.probability)})"
     assert page.locator(".result .disclaimer").inner_text() == kb.disclaimer
     assert page.locator(f'#tree li[data-node="{want.leaf}"]').get_attribute("class").count("on-path") == 1
     # Changing the first answer goes back to the first question.
     page.locator("#answers li button").first.click()
     assert page.locator("#question .q").inner_text() == root_finding.question
     watched.check_quiet()
-
-
-def _percent(p):
-    from bicep_twitch.core.numbers import percent
-
-    return percent(p)
 
 
 @pytest.mark.parametrize("width", [390, 1280])
