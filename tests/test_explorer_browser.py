@@ -277,3 +277,25 @@ def test_the_page_fits_the_screen(browser, page_url, width):
     assert overflow <= 0, f"the page is {overflow}px wider than a {width}px screen"
     w.check_quiet()
     w.page.close()
+
+
+def test_a_doctor_cause_first_and_causes_the_tree_never_saw(browser, toy_model, tmp_path):
+    """The hand-built toy tree: a leaf whose top cause needs a doctor, and five causes it lacks (probability 0)."""
+    from bicep_twitch.core.triage import DOCTOR_CAUSE_REASON
+
+    toy = Predictor.load(toy_model)
+    out = write_explorer(toy, tmp_path / "toy.html")
+    w = Watched(browser, out.as_uri())
+    cases = [{}, {"weakness": False}, {"caffeine_cups_per_day": 7}, {"caffeine_cups_per_day": 12, "weakness": True}]
+    got = w.page.evaluate("cases => cases.map(c => window.bicepTwitch.predict(c))", cases)
+    for case, page in zip(cases, got):
+        want = toy.predict(case)
+        assert (page["leaf"], page["cause"], page["triage"], tuple(page["red_flags"])) == (
+            want.leaf, want.cause, want.triage, want.red_flags)
+        assert [tuple(cp) for cp in page["differential"]] == list(want.differential)
+    assert got[0]["cause"] == "neuromuscular_disease" and got[0]["red_flags"] == []
+    assert got[0]["triage"] == "see_doctor" and got[0]["reasons"] == [DOCTOR_CAUSE_REASON]
+    # Ties at 0 (the five causes the tree lacks among them) are ordered as in Python: compared above.
+    assert sum(p == 0 for _, p in got[0]["differential"]) >= len(toy.kb.causes) - len(toy.tree.classes)
+    w.check_quiet()
+    w.page.close()
