@@ -12,7 +12,7 @@ EXAMPLE ?= {"movement": "spasm", "recent_arm_workout": true, "hours_after_workou
 VENV_MIN ?= .venv-min
 
 .DEFAULT_GOAL := help
-.PHONY: help venv dev demo data model render predict ask test test-min wheel bench clean
+.PHONY: help venv dev browser demo data model render predict ask explore test test-min wheel bench clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -30,6 +30,11 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 venv: $(VENV)/.installed ## make the virtual environment and install the package
 
 dev: $(VENV)/.installed-dev ## the same, with the test tools
+
+# The browser tests drive the system's Chromium (pip cannot download a browser here); apt needs root.
+browser: ## install headless Chromium from the system's packages (Debian/Ubuntu, as root) if it is missing
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 data: venv ## generate the synthetic cases into data/synthetic
 	$(CLI) generate --out $(DATA) --seed $(SEED)
@@ -50,6 +55,9 @@ demo: model render predict ## from nothing: venv, install, generate, train, rend
 
 ask: venv ## answer the questionnaire in this terminal
 	$(CLI) ask
+
+explore: venv ## write explorer.html: the tree and the questionnaire in one offline web page
+	$(CLI) explore --out $(MODELS)/explorer.html
 
 test: dev ## run the test suite
 	$(BIN)/python -m pytest -q

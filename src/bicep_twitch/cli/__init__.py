@@ -142,6 +142,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", metavar="S", type=seed_number, default=0, help="random seed (default 0)")
     p.add_argument("--no-pictures", action="store_true", help="do not draw tree.svg/png/dot (faster)")
+
+    p = _command(
+        sub, "explore", "write one offline web page to explore the tree and answer its questions",
+        "Write one self-contained HTML file (no server, no network): the whole tree to open node by node,\n"
+        "search for a finding, and the questionnaire with the safety screen, as 'ask' asks it.",
+        commands.run_explore,
+    )
+    p.add_argument("--model", metavar="PATH", help=MODEL_HELP)
+    p.add_argument("--out", metavar="HTML", default="explorer.html",
+                   help="the HTML file to write (default explorer.html in the current folder)")
     return parser
 
 

@@ -11,7 +11,7 @@ import json
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 from .case_input import case_from_args, read_cases_csv
 from .usage import EXIT_OK, UsageError
@@ -73,6 +73,7 @@ def run_train(args: argparse.Namespace) -> int:
     if not args.no_pictures:
         stage("drawing the tree beside the model")
         draw_model_pictures(args.out)
+    write_model_explorer(args.out)
     m, tree = record["metrics"], record["tree"]
     fid = m["fidelity"]
     print(f"trained a tree with {tree['leaves']} leaves, depth {tree['depth']}; wrote {args.out}")
@@ -88,15 +89,44 @@ def draw_model_pictures(model_dir: str | Path) -> None:
     """Draw the tree beside a model just written. A drawing failure only warns: the model is in place."""
     from ..draw import files
 
+    _only_warn(
+        files.write_model_pictures, model_dir, "drawing the tree",
+        "any tree.svg/png there is from an earlier model; run 'bicep-twitch render' to retry",
+    )
+
+
+def write_model_explorer(model_dir: str | Path) -> None:
+    """Write explorer.html beside a model just written; a failure only warns, as for the pictures."""
+    from ..draw import explorer
+
+    page = Path(model_dir) / explorer.EXPLORER_NAME
+    _only_warn(
+        explorer.write_model_explorer, model_dir, f"writing {explorer.EXPLORER_NAME}",
+        f"run 'bicep-twitch explore --model {str(model_dir)!r} --out {str(page)!r}' to retry",
+    )
+
+
+def _only_warn(step: Callable[[str | Path], Any], model_dir: str | Path, doing: str, retry: str) -> None:
+    """Run a step that follows training; its failure warns instead of failing the command."""
     try:
-        files.write_model_pictures(model_dir)
-    except Exception as exc:  # noqa: BLE001 - the model is written; a picture must not undo that
+        step(model_dir)
+    except Exception as exc:  # noqa: BLE001 - the model is written; a picture or a page must not undo that
         warnings.warn(
-            f"the model was written to {str(model_dir)!r} but drawing the tree failed ({exc}); any tree.svg/png "
-            "there is from an earlier model; run 'bicep-twitch render' to retry",
+            f"the model was written to {str(model_dir)!r} but {doing} failed ({exc}); {retry}",
             RuntimeWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
+
+
+def run_explore(args: argparse.Namespace) -> int:
+    """``bicep-twitch explore``: write the offline page for a model."""
+    from ..draw.explorer import write_explorer
+    from ..predict.predictor import Predictor
+
+    path = write_explorer(Predictor.load(args.model), args.out)
+    size = path.stat().st_size
+    print(f"wrote {path} ({size / 1000:,.0f} kB); open it in a web browser (it works offline)")
+    return EXIT_OK
 
 
 def run_predict(args: argparse.Namespace) -> int:
