@@ -320,6 +320,9 @@ def test_cli_ctrl_c_exits_130(small_model):
     proc = subprocess.Popen(
         [sys.executable, "-m", "bicep_twitch", "ask", "--model", str(small_model)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        # A run started in the background (CI, `make test &`) inherits SIGINT ignored, and Python
+        # then leaves it ignored: give the child the disposition a terminal gives it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     seen = b""
     deadline = time.monotonic() + 30
