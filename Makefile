@@ -42,8 +42,8 @@ data: venv ## generate the synthetic cases into data/synthetic
 model: data ## train, evaluate and export the tree into models/ (with its pictures)
 	$(CLI) train --data $(DATA) --out $(MODELS) --seed $(SEED)
 
-render: venv ## draw the example case's path through the top of the tree into case.svg/.png/.dot
-	$(CLI) render --case '$(EXAMPLE)' --depth 4 --out case.svg
+render: venv ## draw the example case's whole path through the tree into case.svg/.png/.dot
+	$(CLI) render --case '$(EXAMPLE)' --out case.svg
 
 predict: venv ## predict the example case
 	$(CLI) predict --case '$(EXAMPLE)'
