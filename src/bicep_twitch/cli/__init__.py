@@ -43,8 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="rank the likely causes of one case or a CSV of cases")
     _add_case_options(p)
-    p.add_argument("--input", help="a CSV of cases, one column per finding")
-    p.add_argument("--output", help="where to write the CSV of predictions (default: stdout)")
+    p.add_argument("--input", help="a CSV of cases, one column per finding, an optional 'id' column "
+                   "(- reads stdin); exit status 2 if any row is bad (every row is still written)")
+    p.add_argument("--output", help="where to write the CSV of predictions (default or -: stdout)")
+    p.add_argument("--keep", action="append", metavar="COLUMN",
+                   help="an --input column to copy to the output unread (repeat for more; 'id' always is)")
     p.add_argument("--model", help="model folder or metadata file (default: the shipped model)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(run=commands.run_predict)

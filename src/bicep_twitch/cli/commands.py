@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from pathlib import Path
 from typing import Any, TextIO
 
-from .case_input import case_from_args, read_cases_csv
-from .usage import EXIT_OK, UsageError
-
-CSV_COLUMNS = ("cause", "probability", "top3", "triage", "red_flags", "path", "error")
+from .._io import write_output
+from ..core.cases import shown
+from ..core.model_folder import META_NAME
+from .case_input import STDIO, case_from_args, read_cases_csv
+from .usage import EXIT_BAD_INPUT, EXIT_OK, UsageError
 
 
 def run_generate(args: argparse.Namespace) -> int:
@@ -65,7 +67,10 @@ def draw_model_pictures(model_dir: str | Path) -> None:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    """Run ``bicep-twitch predict`` for parsed arguments; return the exit status."""
+    """Run ``bicep-twitch predict`` for parsed arguments; return the exit status.
+
+    A batch (``--input``) exits 2 when any row could not be read; every row is still written.
+    """
     given = [opt for opt, attr in (("--case", "case"), ("--case-file", "case_file"), ("--input", "input"))
              if getattr(args, attr, None) is not None]
     if len(given) != 1:
@@ -73,6 +78,8 @@ def run_predict(args: argparse.Namespace) -> int:
         raise UsageError(f"give exactly one of --case, --case-file or --input (got {got})")
     if getattr(args, "output", None) is not None and args.input is None:
         raise UsageError("--output goes with --input (a CSV of cases); one case prints to stdout")
+    if getattr(args, "keep", None) and args.input is None:
+        raise UsageError("--keep goes with --input (a CSV of cases)")
     from ..predict.predictor import Predictor
 
     predictor = Predictor.load(args.model)
@@ -83,35 +90,62 @@ def run_predict(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(), indent=2))
     else:
         sys.stdout.write(result.text())
-    return 0
+    return EXIT_OK
 
 
 def _run_batch(predictor: Any, args: argparse.Namespace) -> int:
-    frame = read_cases_csv(args.input, predictor.kb)
-    predictions = predictor.predict_many(frame)
-    if args.format == "json":
-        text = json.dumps([r.to_dict() for r in predictions], indent=2) + "\n"
-    else:
-        text = predictions.to_frame().to_csv(index=False, columns=list(CSV_COLUMNS))
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        from .._io import atomic_open
+    from ..predict.batch import predict_encoded_many
 
+    output = getattr(args, "output", None)
+    target = None if output in (None, STDIO) else check_output_target(output, args.input, predictor.model_dir)
+    keep = list(getattr(args, "keep", None) or [])
+    cases = read_cases_csv(args.input, predictor.kb, keep=keep)
+    errors = {pos: f"line {cases.lines[pos]}: {message}" for pos, message in cases.errors.items()}
+    predictions = predict_encoded_many(predictor, cases.X, errors)
+    if args.format == "json":
+        records = [{**{name: cells[k] for name, cells in cases.passthrough.items()}, **r.to_dict()}
+                   for k, r in enumerate(predictions)]
+        text = json.dumps(records, indent=2) + "\n"
+    else:
         try:
-            with atomic_open(args.output, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-        except FileNotFoundError:
-            raise UsageError(f"--output {args.output!r}: its folder does not exist") from None
-        print(f"wrote {len(predictions)} predictions to {args.output}", file=sys.stderr)
+            table = predictions.to_table(cases.passthrough)
+        except ValueError as exc:
+            raise UsageError(f"--input: {exc}") from None
+        text = table.to_csv(index=False, lineterminator="\n")
+    if target is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_output(target, text.encode("utf-8"))
+        print(f"wrote {len(predictions)} predictions to {output}", file=sys.stderr)
     if predictions.errors:
         first = min(predictions.errors)
         print(
-            f"bicep-twitch predict: {len(predictions.errors)} of {len(predictions)} rows could not be read "
-            f"(their 'error' column says why); first, row {first}: {predictions.errors[first]}",
+            f"bicep-twitch predict: error: {len(predictions.errors)} of {len(predictions)} rows could not be read "
+            f"(their 'error' column says why; the other rows are predicted); first, {predictions.errors[first]}",
             file=sys.stderr,
         )
-    return 0
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def check_output_target(output: str, input_path: str, model_dir: Path) -> Path:
+    """Where ``--output`` may write: a new or regular file, a device or a pipe (a symlink followed).
+
+    Refused: a folder, the input file itself, and any file of a model folder (the one in use or
+    another), which would then stop loading.
+    """
+    real = Path(os.path.realpath(output))
+    where = f"--output {shown(output)}"
+    if not real.parent.is_dir():
+        raise UsageError(f"{where}: its folder does not exist")
+    if real.is_dir():
+        raise UsageError(f"{where} is a folder; give a file name")
+    if input_path != STDIO and real.exists() and os.path.exists(input_path) and os.path.samefile(real, input_path):
+        raise UsageError(f"{where} is the input file; write the predictions to another file")
+    if (real.parent / META_NAME).exists() or os.path.realpath(real.parent) == os.path.realpath(model_dir):
+        raise UsageError(f"{where} is in a model folder, which holds only the model; write elsewhere")
+    return real
 
 
 def run_render(args: argparse.Namespace) -> int:
@@ -141,6 +175,8 @@ def run_ask(args: argparse.Namespace) -> int:
     from ..predict.ask import ask
     from ..predict.predictor import Predictor
 
+    if sys.stdin is None:  # started with stdin closed (`ask <&-`)
+        raise UsageError("ask reads the answers from stdin, but stdin is closed; run it in a terminal or pipe answers in")
     predictor = Predictor.load(getattr(args, "model", None))
     as_json = bool(getattr(args, "json", False))
     return ask(
