@@ -142,7 +142,7 @@ def folder_lock(folder: str | Path) -> Iterator[None]:
 
     Re-entrant within one process, so a command can hold it across several steps.
     """
-    folder = Path(os.path.abspath(folder))
+    folder = Path(os.path.realpath(folder))
     key = str(folder)
     if key in _held_locks:
         fd, depth = _held_locks[key]

@@ -36,11 +36,16 @@ def run_generate(args: argparse.Namespace) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     """``bicep-twitch train``: fit, evaluate and export the model, then draw it beside the model."""
+    from .._io import ensure_writable_dir, folder_lock
     from ..model.train import train_model
 
-    record = train_model(args.data, args.out, seed=args.seed)
-    if not args.no_pictures:
-        draw_model_pictures(args.out)
+    # One lock over the model and its pictures: a second train into the same folder fails at
+    # once instead of drawing its tree beside another model.
+    ensure_writable_dir(args.out, parameter="out")
+    with folder_lock(args.out):
+        record = train_model(args.data, args.out, seed=args.seed)
+        if not args.no_pictures:
+            draw_model_pictures(args.out)
     m, tree = record["metrics"], record["tree"]
     few = m["by_answered_findings"]["<=6"]
     print(f"trained a tree with {tree['leaves']} leaves, depth {tree['depth']}; wrote {args.out}")
