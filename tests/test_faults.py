@@ -8,6 +8,7 @@ the swap it is the old one. A later writer cleans up what a killed run left.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -148,26 +149,42 @@ def test_a_full_disk_keeps_the_old_dataset(tmp_path, old_data, monkeypatch):
     assert dataset_version(out) == before and leftovers(out) == []
 
 
-def test_a_second_concurrent_writer_fails_clearly(tmp_path, old_data, capsys):
-    out = Path(shutil.copytree(old_data, tmp_path / "data"))
-    before = dataset_version(out)
-    # Another process holds the lock (a child, so the lock is not this process's own).
+@contextlib.contextmanager
+def lock_held_elsewhere(folder: Path, *, shared: bool):
+    """Another process holding ``folder``'s lock (not this process's own, which would re-enter)."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from bicep_twitch._io import folder_lock\n"
-         f"with folder_lock({str(out)!r}):\n    print('locked', flush=True); time.sleep(60)"],
+        [sys.executable, "-c", "import time; from bicep_twitch._io import folder_lock\n"
+         f"with folder_lock({str(folder)!r}, shared={shared}):\n    print('locked', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        status = main(["generate", "--n", "500", "--out", str(out)])
-        err = capsys.readouterr().err
-        assert status == 1 and f"another process (pid {holder.pid}) is writing" in err and "wrote" not in err
-        with pytest.raises(FolderBusyError):
-            with folder_lock(out):
-                pass
+        yield holder.pid
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_second_concurrent_writer_fails_clearly(tmp_path, old_data, capsys):
+    out = Path(shutil.copytree(old_data, tmp_path / "data"))
+    before = dataset_version(out)
+    with lock_held_elsewhere(out, shared=False) as pid:
+        status = main(["generate", "--n", "500", "--out", str(out)])
+        err = capsys.readouterr().err
+        assert status == 1 and "another process is reading or writing" in err and "wrote" not in err
+        with pytest.raises(FolderBusyError, match=rf"another process \(pid {pid}\) is writing"):
+            with folder_lock(out, shared=True):  # a reader (train reading its data) is told who writes
+                pass
     assert dataset_version(out) == before
+
+
+def test_train_reading_a_dataset_keeps_generate_out(tmp_path, old_data, capsys):
+    out = Path(shutil.copytree(old_data, tmp_path / "data"))
+    with lock_held_elsewhere(out, shared=True):  # as `train` holds it while it reads the splits
+        status = main(["generate", "--n", "500", "--out", str(out)])
+        assert status == 1 and "reading or writing" in capsys.readouterr().err
+        with folder_lock(out, shared=True):  # readers share it
+            pass
+    assert main(["generate", "--n", "500", "--out", str(out)]) == 0
 
 
 def test_a_folder_holding_folders_is_never_replaced(tmp_path):

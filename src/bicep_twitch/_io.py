@@ -109,7 +109,7 @@ def staged_files(directory: str | Path) -> Iterator[dict]:
 
 _RENAME_EXCHANGE = 2  # from <linux/fs.h>
 _AT_FDCWD = -100
-_held_locks: dict[str, tuple[int, int]] = {}  # folder -> (lock fd, depth): re-entrant in one process
+_held_locks: dict[str, tuple[int, int, int]] = {}  # folder -> (lock fd, depth, mode): re-entrant
 
 
 def _rename(src: Path, dst: Path) -> None:
@@ -137,41 +137,62 @@ class FolderBusyError(BlockingIOError):
 
 
 @contextlib.contextmanager
-def folder_lock(folder: str | Path) -> Iterator[None]:
-    """Hold the writer's lock of ``folder`` (a file ``.<name>.lock`` beside it); fail at once if taken.
+def folder_lock(folder: str | Path, *, shared: bool = False) -> Iterator[None]:
+    """Hold the lock of ``folder`` (a file ``.<name>.lock`` beside it); fail at once if it is taken.
 
-    Re-entrant within one process, so a command can hold it across several steps.
+    A writer takes it exclusively; a reader that must see one version across several files
+    (``train`` reading a dataset) takes it ``shared``, so a writer waits for no one and fails
+    clearly instead. Re-entrant within one process (a shared hold is upgraded when a writer
+    of the same process asks), so a command can hold it across several steps.
     """
     folder = Path(os.path.realpath(folder))
     key = str(folder)
-    if key in _held_locks:
-        fd, depth = _held_locks[key]
-        _held_locks[key] = (fd, depth + 1)
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+    held = _held_locks.get(key)
+    if held is not None:
+        fd, depth, held_mode = held
+        if held_mode == fcntl.LOCK_SH and mode == fcntl.LOCK_EX:
+            _flock(fd, mode, folder)
+        _held_locks[key] = (fd, depth + 1, max(held_mode, mode))
         try:
             yield
         finally:
-            fd, depth = _held_locks[key]
-            _held_locks[key] = (fd, depth - 1)
+            fd, depth, now = _held_locks[key]
+            if now != held_mode:
+                fcntl.flock(fd, held_mode)  # back to shared (never blocks: we held it exclusively)
+            _held_locks[key] = (fd, depth - 1, held_mode)
         return
+    folder.parent.mkdir(parents=True, exist_ok=True)
     lock_path = folder.parent / f".{folder.name}.lock"
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+        _flock(fd, mode, folder)
+    except BaseException:
         os.close(fd)
-        raise FolderBusyError(
-            f"another process (pid {holder}) is writing {str(folder)!r} right now; wait for it to finish "
-            f"or write to another folder (the lock is {str(lock_path)!r})"
-        ) from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    _held_locks[key] = (fd, 1)
+        raise
+    if mode == fcntl.LOCK_EX:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    _held_locks[key] = (fd, 1, mode)
     try:
         yield
     finally:
         del _held_locks[key]
         os.close(fd)  # releases the lock; the file stays (removing it would race the next writer)
+
+
+def _flock(fd: int, mode: int, folder: Path) -> None:
+    try:
+        fcntl.flock(fd, mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        if mode == fcntl.LOCK_SH:  # held exclusively: by the writer whose pid is in the file
+            who = f"another process (pid {os.pread(fd, 32, 0).decode('ascii', 'replace').strip() or '?'}) is writing"
+        else:
+            who = "another process is reading or writing"
+        raise FolderBusyError(
+            f"{who} {str(folder)!r} right now; wait for it to finish or use another folder "
+            f"(the lock is {str(folder.parent / f'.{folder.name}.lock')!r})"
+        ) from None
 
 
 def _leftovers(target: Path) -> list[Path]:

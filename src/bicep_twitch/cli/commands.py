@@ -40,9 +40,10 @@ def run_train(args: argparse.Namespace) -> int:
     from ..model.train import train_model
 
     # One lock over the model and its pictures: a second train into the same folder fails at
-    # once instead of drawing its tree beside another model.
+    # once instead of drawing its tree beside another model. The data is locked shared, so a
+    # generate cannot replace it between reading its train and test splits.
     ensure_writable_dir(args.out, parameter="out")
-    with folder_lock(args.out):
+    with folder_lock(args.data, shared=True), folder_lock(args.out):
         record = train_model(args.data, args.out, seed=args.seed)
         if not args.no_pictures:
             draw_model_pictures(args.out)
