@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 from .._errors import DataError, InvalidCaseError
-from ..core.cases import encode_case, shown, unique_keys, unknown_finding_error
-from ..core.knowledge import KnowledgeBase
+from ..core.cases import encode_case, parse_text, shown, unique_keys, unknown_finding_error
+from ..core.knowledge import CHOICE, KnowledgeBase
 from .usage import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -189,21 +189,22 @@ def read_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) ->
     while rows and rows[-1][1] == []:  # the blank lines a file may end with are no rows
         rows.pop()
     n, width = len(rows), len(header)
-    cells: dict[str, list[str]] = {name: [""] * n for name in header}
     errors: dict[int, str] = {}
-    for pos, (line, fields) in enumerate(rows):
+    blank = [""] * width
+    table = []
+    for pos, (_, fields) in enumerate(rows):
         if fields == [] and width == 1:
             fields = [""]  # in a one-column file a blank line is an empty cell, i.e. unknown
         if len(fields) != width:
             errors[pos] = _shape_error(fields, width)
-            continue
-        for name, value in zip(header, fields):
-            cells[name][pos] = value
-    findings = [name for name in header if name in kb.findings]
-    # Every cell stays text (object dtype), so each is read by itself: one rule per cell.
-    frame = pd.DataFrame({name: pd.Series(cells[name], dtype=object) for name in findings}, index=range(n))
-    X, cell_errors = encode_frame(frame, kb)
-    for pos, message in cell_errors.items():
+            fields = blank  # its cells are not read: the row has only its error
+        table.append(fields)
+    columns = list(zip(*table)) if n else [()] * width
+    cells: dict[str, list[str]] = {name: list(column) for name, column in zip(header, columns)}
+    typed = {fid: _read_column(kb.findings[fid], cells[fid], errors) for fid in kb.finding_ids if fid in cells}
+    # The cells are now values (NaN for unknown or bad); encode_frame checks what spans a row.
+    X, row_errors = encode_frame(pd.DataFrame(typed, index=range(n)), kb)
+    for pos, message in row_errors.items():
         errors.setdefault(pos, message)
     if errors:
         X[np.fromiter(errors, dtype=np.intp)] = np.nan
@@ -211,17 +212,44 @@ def read_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) ->
     return CsvCases(X, dict(sorted(errors.items())), passthrough, [line for line, _ in rows])
 
 
+def _read_column(f, cells: list[str], errors: dict[int, str]):
+    """One finding's cells as values, each read by :func:`parse_text` on its own (one rule per
+    cell, never a guess from the column); a bad cell is NaN and its message goes to ``errors``.
+
+    Each distinct text is read once: a column of 100,000 cells has a few dozen.
+    """
+    import numpy as np
+    import pandas as pd
+
+    codes, uniques = pd.factorize(pd.Series(cells, dtype=object))
+    parsed = np.full(len(uniques), np.nan)
+    for u, text in enumerate(uniques):
+        try:
+            parsed[u] = parse_text(f, text)
+        except InvalidCaseError as exc:
+            for pos in np.flatnonzero(codes == u).tolist():
+                errors.setdefault(pos, str(exc))
+    values = parsed[codes] if len(cells) else np.empty(0)
+    if f.type == CHOICE:  # encode_frame reads a choice as its word
+        words = np.array([None if v != v else f.choices[int(v)] for v in parsed] or [None], dtype=object)
+        return words[codes] if len(cells) else np.empty(0, dtype=object)
+    return values
+
+
 def _records(text: str, where: str) -> list[tuple[int, list[str]]]:
     """``(first line, fields)`` of every record; a quoting error stops the whole file."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     out = []
-    line = 1
     try:
         for fields in reader:
-            out.append((line, fields))
-            line = reader.line_num + 1
+            out.append((reader.line_num, fields))  # its last line: turned into its first below
     except csv.Error as exc:
+        line = (out[-1][0] if out else 0) + 1
         raise DataError(f"{where}, line {line}: not a readable CSV row ({exc}); check its quotes") from None
+    first = 1
+    for k, (last, fields) in enumerate(out):
+        out[k] = (first, fields)
+        first = last + 1
     return out
 
 

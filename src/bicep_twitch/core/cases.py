@@ -25,7 +25,8 @@ def _is_bool(value: Any) -> bool:
     """Python's bool or numpy's (named ``bool_`` before numpy 2, ``bool`` since), without importing numpy."""
     kind = type(value)
     return kind is bool or (kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"))
-_TRUE_WORDS = {"true": 1.0, "yes": 1.0, "1": 1.0, "false": 0.0, "no": 0.0, "0": 0.0}
+# "1.0"/"0.0" too: the contract's encoding of yes/no, as generated datasets write it.
+_TRUE_WORDS = {"true": 1.0, "yes": 1.0, "1": 1.0, "1.0": 1.0, "false": 0.0, "no": 0.0, "0": 0.0, "0.0": 0.0}
 UNKNOWN_WORDS = ("", "?")
 # A number as JSON and CSV users write it: ASCII digits, an optional sign, point and exponent.
 # Python's float() also takes "1_0", "٥", "５", "nan" and "infinity"; none of those is typed on purpose.
