@@ -200,3 +200,42 @@ def test_the_committed_model_loads_unchanged():
 
     predictor = Predictor.load(default_model_dir())
     assert predictor.tree.node_count > 1 and predictor.predict({"movement": "spasm"}).cause
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 is Linux's")
+def test_the_swap_is_one_exchange_here(tmp_path):
+    from bicep_twitch._io import _exchange
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "x").write_text("a")
+    assert _exchange(tmp_path / "a", tmp_path / "b") is True  # so the fault tests test the exchange
+    assert (tmp_path / "b" / "x").read_text() == "a" and not (tmp_path / "a" / "x").exists()
+
+
+def test_a_reader_sees_one_whole_model_while_it_is_swapped(tmp_path, old_model, toy_model):
+    # Two versions swapped in turn as fast as possible while another thread loads: every load
+    # gives one version's tree (a reader mixing metadata and tree would fail the hash check).
+    import threading
+
+    folder = Path(shutil.copytree(old_model, tmp_path / "models"))
+    versions = [{p.name: p.read_bytes() for p in Path(m).iterdir() if p.name.startswith("bicep_twitch_tree")}
+                for m in (old_model, toy_model)]
+    stop = threading.Event()
+
+    def swapper():
+        k = 0
+        while not stop.is_set():
+            with replaced_folder(folder) as stage:
+                for name, data in versions[k % 2].items():
+                    (stage / name).write_bytes(data)
+            k += 1
+
+    thread = threading.Thread(target=swapper)
+    thread.start()
+    try:
+        nodes = {Predictor.load(folder).tree.node_count for _ in range(200)}
+    finally:
+        stop.set()
+        thread.join()
+    assert nodes <= {Predictor.load(old_model).tree.node_count, Predictor.load(toy_model).tree.node_count}

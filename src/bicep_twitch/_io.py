@@ -5,10 +5,12 @@ Three tools, for three kinds of target:
 * :func:`replaced_folder` for a model or dataset folder, whose files belong together: the new
   set is written into a hidden sibling folder, and that folder is swapped in for the old one
   with a single ``renameat2(RENAME_EXCHANGE)`` (Linux 3.15+). A reader that opens the folder
-  once (see :func:`open_folder`) sees the whole old set or the whole new set. Where the kernel
+  once and reads its files relative to that descriptor sees the whole old set or the whole new set. Where the kernel
   or file system cannot exchange, two renames are used and a crash between them leaves the old
   folder at ``.<name>.old-*``; the next writer puts it back. A lock file beside the folder
   (``.<name>.lock``, ``flock``) makes a second concurrent writer fail at once, clearly.
+  Readers open the folder once and read every file relative to that descriptor
+  (``core.model_folder.read_model_tree``), so a swap meanwhile gives them one whole set.
 * :func:`atomic_open` and :func:`staged_files` for single files (pictures, a report).
 * :func:`write_output` for a user's output file: a regular file is replaced atomically (a
   symlink is followed, not replaced); a device or a pipe is written to in place.
@@ -314,16 +316,6 @@ def replaced_folder(target: str | Path, *, parameter: str = "out") -> Iterator[P
             raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)  # what cannot go now goes with the next write
-
-
-@contextlib.contextmanager
-def open_folder(folder: str | Path) -> Iterator[int]:
-    """A file descriptor of ``folder``: files read relative to it come from one version of it."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        yield fd
-    finally:
-        os.close(fd)
 
 
 # -- a user's output file ----------------------------------------------------------------------

@@ -179,6 +179,19 @@ def check_tree_matches(tree: TreeData, kb: KnowledgeBase, where: str) -> None:
         raise ModelIntegrityError(f"the model in {where} predicts causes this knowledge base lacks: {unknown}; {TRAIN_HINT}")
 
 
+READ_ATTEMPTS = 5
+
+
+def _replaced_since(folder_fd: int, model_dir: Path) -> bool:
+    """Whether ``model_dir`` is no longer the folder ``folder_fd`` was opened on."""
+    try:
+        now = os.stat(model_dir)
+    except OSError:
+        return False
+    opened = os.fstat(folder_fd)
+    return (now.st_dev, now.st_ino) != (opened.st_dev, opened.st_ino)
+
+
 def read_model_tree(path: str | Path | None) -> tuple[TreeData, dict[str, Any], Path]:
     """The checked tree of a model (a folder, its metadata ``.json``, or ``None`` for the default).
 
@@ -193,17 +206,24 @@ def read_model_tree(path: str | Path | None) -> tuple[TreeData, dict[str, Any], 
     """
     meta = metadata_path(path)
     model_dir = meta.parent
-    try:
-        folder = os.open(model_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        raise ModelNotFoundError(f"no model at {str(meta)!r}; {TRAIN_HINT}") from None
-    except OSError as exc:
-        raise ModelIntegrityError(f"the model folder {str(model_dir)!r} is unreadable ({exc.strerror})") from None
-    try:
-        record = read_metadata(meta, folder)
-        data = checked_bytes(model_dir, record, "tree", folder)
-    finally:
-        os.close(folder)
+    for attempt in range(READ_ATTEMPTS):
+        try:
+            folder = os.open(model_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise ModelNotFoundError(f"no model at {str(meta)!r}; {TRAIN_HINT}") from None
+        except OSError as exc:
+            raise ModelIntegrityError(f"the model folder {str(model_dir)!r} is unreadable ({exc.strerror})") from None
+        try:
+            record = read_metadata(meta, folder)
+            data = checked_bytes(model_dir, record, "tree", folder)
+            break
+        except (ModelNotFoundError, ModelIntegrityError):
+            # A train swapped the folder in and removed the one we opened while we read it:
+            # read the new one whole. Any other failure is the folder's own.
+            if attempt + 1 == READ_ATTEMPTS or not _replaced_since(folder, model_dir):
+                raise
+        finally:
+            os.close(folder)
     try:
         tree = TreeData.from_json(data)
     except (ValueError, KeyError, TypeError, RecursionError) as exc:
