@@ -156,3 +156,10 @@ def test_a_generated_dataset_file_reads_as_its_frame(capsys, toy, toy_model, tmp
     assert status == 0 and len(rows) == len(frame) == 60
     assert [r["cause"] for r in rows] == [r.cause for r in expected]
     assert [r["triage"] for r in rows] == [r.triage for r in expected]
+
+
+def test_a_row_contradicting_itself_is_its_own_error(capsys, toy_model, tmp_path):
+    text = "recent_arm_workout,hours_after_workout\nno,3\nyes,3\n,3\n"
+    status, rows, _ = run(capsys, toy_model, tmp_path, text)
+    assert status == 2 and [r["error"] == "" for r in rows] == [False, True, True]
+    assert rows[0]["error"].startswith("line 2: 'hours_after_workout' applies only when 'recent_arm_workout' is true")

@@ -12,17 +12,19 @@ cut to fit the header, and how a cell is read never depends on the other rows of
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import functools
+import gc
 import io
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
 
 from .._errors import DataError, InvalidCaseError
 from ..core.cases import encode_case, parse_text, shown, unique_keys, unknown_finding_error
-from ..core.knowledge import CHOICE, KnowledgeBase
+from ..core.knowledge import KnowledgeBase
 from .usage import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -177,11 +179,12 @@ def read_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) ->
     import numpy as np
     import pandas as pd
 
-    from ..data.frame import encode_frame
+    from ..data.frame import _check_requirements as check_requirements  # the table's one rule for it
 
     where = f"--input {shown(path)}"
     text = _decode(read_bounded(path, "--input", MAX_CSV_BYTES), path, "--input")
-    records = _records(text, where)
+    with _gc_paused():  # millions of small lists and strings, no cycles: collecting them only costs
+        records = _records(text, where)
     if not records:
         raise DataError(f"{where} is empty; it needs a header row of finding ids")
     header = _header(records[0][1], where, kb, keep)
@@ -192,28 +195,41 @@ def read_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) ->
     errors: dict[int, str] = {}
     blank = [""] * width
     table = []
-    for pos, (_, fields) in enumerate(rows):
-        if fields == [] and width == 1:
-            fields = [""]  # in a one-column file a blank line is an empty cell, i.e. unknown
-        if len(fields) != width:
-            errors[pos] = _shape_error(fields, width)
-            fields = blank  # its cells are not read: the row has only its error
-        table.append(fields)
-    columns = list(zip(*table)) if n else [()] * width
-    cells: dict[str, list[str]] = {name: list(column) for name, column in zip(header, columns)}
-    typed = {fid: _read_column(kb.findings[fid], cells[fid], errors) for fid in kb.finding_ids if fid in cells}
-    # The cells are now values (NaN for unknown or bad); encode_frame checks what spans a row.
-    X, row_errors = encode_frame(pd.DataFrame(typed, index=range(n)), kb)
-    for pos, message in row_errors.items():
-        errors.setdefault(pos, message)
+    with _gc_paused():
+        for pos, (_, fields) in enumerate(rows):
+            if fields == [] and width == 1:
+                fields = [""]  # in a one-column file a blank line is an empty cell, i.e. unknown
+            if len(fields) != width:
+                errors[pos] = _shape_error(fields, width)
+                fields = blank  # its cells are not read: the row has only its error
+            table.append(fields)
+        columns = list(zip(*table)) if n else [()] * width
+        cells: dict[str, list[str]] = {name: list(column) for name, column in zip(header, columns)}
+        del table, columns
+    X = np.full((n, len(kb.findings)), np.nan)
+    for j, fid in enumerate(kb.finding_ids):
+        if fid in cells:
+            X[:, j] = _read_column(kb.findings[fid], cells[fid], errors)
+    check_requirements(X, kb, errors)  # what spans a row: a follow-up whose precondition is denied
     if errors:
         X[np.fromiter(errors, dtype=np.intp)] = np.nan
     passthrough = {name: cells[name] for name in header if name == ID_COLUMN or name in keep}
     return CsvCases(X, dict(sorted(errors.items())), passthrough, [line for line, _ in rows])
 
 
-def _read_column(f, cells: list[str], errors: dict[int, str]):
-    """One finding's cells as values, each read by :func:`parse_text` on its own (one rule per
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_column(f, cells: list[str], errors: dict[int, str]) -> "np.ndarray":
+    """One finding's cells encoded, each read by :func:`parse_text` on its own (one rule per
     cell, never a guess from the column); a bad cell is NaN and its message goes to ``errors``.
 
     Each distinct text is read once: a column of 100,000 cells has a few dozen.
@@ -230,9 +246,6 @@ def _read_column(f, cells: list[str], errors: dict[int, str]):
             for pos in np.flatnonzero(codes == u).tolist():
                 errors.setdefault(pos, str(exc))
     values = parsed[codes] if len(cells) else np.empty(0)
-    if f.type == CHOICE:  # encode_frame reads a choice as its word
-        words = np.array([None if v != v else f.choices[int(v)] for v in parsed] or [None], dtype=object)
-        return words[codes] if len(cells) else np.empty(0, dtype=object)
     return values
 
 
