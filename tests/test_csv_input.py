@@ -163,3 +163,16 @@ def test_a_row_contradicting_itself_is_its_own_error(capsys, toy_model, tmp_path
     status, rows, _ = run(capsys, toy_model, tmp_path, text)
     assert status == 2 and [r["error"] == "" for r in rows] == [False, True, True]
     assert rows[0]["error"].startswith("line 2: 'hours_after_workout' applies only when 'recent_arm_workout' is true")
+
+
+def test_json_batch_passes_the_id_through_and_refuses_a_clash(capsys, toy_model, tmp_path):
+    import json
+
+    source = tmp_path / "cases.csv"
+    source.write_text("id,weakness\nA,yes\nB,maybe\n")
+    status = main(["predict", "--model", str(toy_model), "--input", str(source), "--format", "json"])
+    records = json.loads(capsys.readouterr().out)
+    assert status == 2 and [(r["id"], r["error"] is None) for r in records] == [("A", True), ("B", False)]
+    source.write_text("advice,weakness\nx,yes\n")
+    status = main(["predict", "--model", str(toy_model), "--input", str(source), "--format", "json", "--keep", "advice"])
+    assert status == 2 and "the input column 'advice' has the name of an output field" in capsys.readouterr().err

@@ -109,8 +109,12 @@ def _run_batch(predictor: Any, args: argparse.Namespace) -> int:
     errors = {pos: f"line {cases.lines[pos]}: {message}" for pos, message in cases.errors.items()}
     predictions = predict_encoded_many(predictor, cases.X, errors)
     if args.format == "json":
-        records = [{**{name: cells[k] for name, cells in cases.passthrough.items()}, **r.to_dict()}
-                   for k, r in enumerate(predictions)]
+        records = [r.to_dict() for r in predictions]
+        clash = sorted(set(cases.passthrough) & set(records[0])) if records else []
+        if clash:
+            raise UsageError(f"--input: the input column {clash[0]!r} has the name of an output field; rename it")
+        for k, record in enumerate(records):
+            records[k] = {**{name: cells[k] for name, cells in cases.passthrough.items()}, **record}
         text = json.dumps(records, indent=2) + "\n"
     else:
         try:
