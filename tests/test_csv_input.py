@@ -176,3 +176,13 @@ def test_json_batch_passes_the_id_through_and_refuses_a_clash(capsys, toy_model,
     source.write_text("advice,weakness\nx,yes\n")
     status = main(["predict", "--model", str(toy_model), "--input", str(source), "--format", "json", "--keep", "advice"])
     assert status == 2 and "the input column 'advice' has the name of an output field" in capsys.readouterr().err
+
+
+def test_bad_rows_and_ids_keep_their_place_across_reading_blocks(capsys, toy_model, tmp_path, monkeypatch):
+    from bicep_twitch.cli import case_input
+
+    monkeypatch.setattr(case_input, "CSV_BLOCK_ROWS", 2)
+    text = "id,weakness\na,yes\nb,maybe\nc,no,\nd,no\ne,2\n"
+    status, rows, _ = run(capsys, toy_model, tmp_path, text)
+    assert status == 2 and [r["id"] for r in rows] == ["a", "b", "", "d", "e"]  # a bad-length row has no cells
+    assert [r["error"].split(":")[0] for r in rows] == ["", "line 3", "line 4", "", "line 6"]

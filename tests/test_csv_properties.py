@@ -11,12 +11,14 @@ import csv
 import io
 import tempfile
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bicep_twitch import Predictor
+from bicep_twitch.cli import case_input
 from bicep_twitch.cli.case_input import read_cases_csv
 from bicep_twitch.core.cases import encode_case
 from bicep_twitch.core.knowledge import CHOICE, YES_NO, load_knowledge
@@ -81,14 +83,15 @@ def csv_file(draw):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(csv_file())
-def test_every_row_reads_back_in_order_with_its_case_answers(generated):
+@given(csv_file(), st.integers(1, 30))
+def test_every_row_reads_back_in_order_with_its_case_answers(generated, block_rows):
     text, cases, with_id = generated
     predictor = PREDICTOR
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "cases.csv"
         path.write_bytes(text.encode())
-        read = read_cases_csv(str(path), predictor.kb)
+        with mock.patch.object(case_input, "CSV_BLOCK_ROWS", block_rows):  # rows cross block edges too
+            read = read_cases_csv(str(path), predictor.kb)
     assert read.errors == {}
     table = predict_encoded_many(predictor, read.X, read.errors).to_table(read.passthrough)
     assert len(table) == len(cases)

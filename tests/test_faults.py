@@ -187,11 +187,13 @@ def test_train_reading_a_dataset_keeps_generate_out(tmp_path, old_data, capsys):
     assert main(["generate", "--n", "500", "--out", str(out)]) == 0
 
 
-def test_a_folder_holding_folders_is_never_replaced(tmp_path):
+def test_a_folder_holding_folders_is_never_replaced(tmp_path, capsys):
     home = tmp_path / "home"
     (home / "projects").mkdir(parents=True)
-    with pytest.raises(IsADirectoryError, match="holds the folder 'projects'"):
+    with pytest.raises(ValueError, match="holds the folder 'projects'"):
         write_dataset(home, n=100)
+    assert main(["generate", "--n", "100", "--out", str(home)]) == 2  # a bad --out is bad usage
+    assert "'out' must be a folder of its own files only" in capsys.readouterr().err
     assert os.listdir(home) == ["projects"]
 
 

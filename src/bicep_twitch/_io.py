@@ -216,11 +216,11 @@ def _check_replaceable(target: Path, parameter: str) -> None:
     if not os.path.lexists(target):
         return
     if not target.is_dir() or target.is_symlink():
-        raise NotADirectoryError(f"'{parameter}' must be a folder (got {str(target)!r}, which is not one)")
+        raise ValueError(f"'{parameter}' must be a folder (got {str(target)!r}, which is not one)")
     subfolders = [e.name for e in os.scandir(target) if e.is_dir(follow_symlinks=False)]
     if subfolders:
         # The folder is replaced as a whole: never do that to a folder holding other folders.
-        raise IsADirectoryError(
+        raise ValueError(
             f"'{parameter}' must be a folder of its own files only (got {str(target)!r}, which holds the "
             f"folder {subfolders[0]!r}); choose a new or empty folder"
         )
@@ -293,8 +293,10 @@ def replaced_folder(target: str | Path, *, parameter: str = "out") -> Iterator[P
     ------
     FolderBusyError
         Another process is writing ``target``.
-    PermissionError, NotADirectoryError, IsADirectoryError
-        ``target`` cannot be written, is not a folder, or holds folders (it is never replaced then).
+    PermissionError
+        ``target``'s parent folder cannot be written.
+    ValueError
+        ``target`` is not a folder, or holds folders (such a folder is never replaced).
     """
     target = Path(os.path.realpath(target))  # a symlinked folder: replace what it points to
     ensure_writable_dir(target.parent, parameter=parameter)

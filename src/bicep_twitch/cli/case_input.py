@@ -177,44 +177,49 @@ def read_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) ->
         The file cannot be read or is too large, or a ``keep`` column is not in the header.
     """
     import numpy as np
-    import pandas as pd
 
     from ..data.frame import _check_requirements as check_requirements  # the table's one rule for it
 
     where = f"--input {shown(path)}"
     text = _decode(read_bounded(path, "--input", MAX_CSV_BYTES), path, "--input")
-    with _gc_paused():  # millions of small lists and strings, no cycles: collecting them only costs
-        records = _records(text, where)
-    if not records:
+    records = _records(text, where)
+    first = next(records, None)
+    if first is None:
         raise DataError(f"{where} is empty; it needs a header row of finding ids")
-    header = _header(records[0][1], where, kb, keep)
-    rows = records[1:]
-    while rows and rows[-1][1] == []:  # the blank lines a file may end with are no rows
-        rows.pop()
-    n, width = len(rows), len(header)
-    errors: dict[int, str] = {}
+    header = _header(first[1], where, kb, keep)
+    width, n_findings = len(header), len(kb.findings)
     blank = [""] * width
-    table = []
-    with _gc_paused():
-        for pos, (_, fields) in enumerate(rows):
-            if fields == [] and width == 1:
-                fields = [""]  # in a one-column file a blank line is an empty cell, i.e. unknown
-            if len(fields) != width:
-                errors[pos] = _shape_error(fields, width)
-                fields = blank  # its cells are not read: the row has only its error
-            table.append(fields)
-        columns = list(zip(*table)) if n else [()] * width
-        cells: dict[str, list[str]] = {name: list(column) for name, column in zip(header, columns)}
-        del table, columns
-    X = np.full((n, len(kb.findings)), np.nan)
-    for j, fid in enumerate(kb.finding_ids):
-        if fid in cells:
-            X[:, j] = _read_column(kb.findings[fid], cells[fid], errors)
+    errors: dict[int, str] = {}
+    lines: list[int] = []
+    passthrough: dict[str, list[str]] = {name: [] for name in header if name == ID_COLUMN or name in keep}
+    blocks = []
+    # In blocks, so the Python strings of a large file never all exist at once.
+    for chunk in _blocks(_data_rows(records, one_column=width == 1), CSV_BLOCK_ROWS):
+        offset = len(lines)
+        with _gc_paused():  # many small lists and strings, no cycles: collecting them only costs
+            table = []
+            for line, fields in chunk:
+                if len(fields) != width:
+                    errors[offset + len(table)] = _shape_error(fields, width)
+                    fields = blank  # its cells are not read: the row has only its error
+                table.append(fields)
+                lines.append(line)
+            columns = dict(zip(header, zip(*table)))
+        X = np.full((len(table), n_findings), np.nan)
+        for j, fid in enumerate(kb.finding_ids):
+            if fid in columns:
+                X[:, j] = _read_column(kb.findings[fid], columns[fid], errors, offset)
+        for name, cells in passthrough.items():
+            cells.extend(columns[name])
+        blocks.append(X)
+    X = np.concatenate(blocks) if blocks else np.empty((0, n_findings))
     check_requirements(X, kb, errors)  # what spans a row: a follow-up whose precondition is denied
     if errors:
         X[np.fromiter(errors, dtype=np.intp)] = np.nan
-    passthrough = {name: cells[name] for name in header if name == ID_COLUMN or name in keep}
-    return CsvCases(X, dict(sorted(errors.items())), passthrough, [line for line, _ in rows])
+    return CsvCases(X, dict(sorted(errors.items())), passthrough, lines)
+
+
+CSV_BLOCK_ROWS = 1 << 16
 
 
 @contextlib.contextmanager
@@ -228,42 +233,67 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read_column(f, cells: list[str], errors: dict[int, str]) -> "np.ndarray":
+def _read_column(f, cells: Sequence[str], errors: dict[int, str], offset: int) -> "np.ndarray":
     """One finding's cells encoded, each read by :func:`parse_text` on its own (one rule per
-    cell, never a guess from the column); a bad cell is NaN and its message goes to ``errors``.
-
-    Each distinct text is read once: a column of 100,000 cells has a few dozen.
+    cell, never a guess from the column); a bad cell is NaN and its message goes to
+    ``errors`` (row ``offset + position``). Each distinct text is read once.
     """
     import numpy as np
     import pandas as pd
 
     codes, uniques = pd.factorize(pd.Series(cells, dtype=object))
     parsed = np.full(len(uniques), np.nan)
+    messages: dict[int, str] = {}
     for u, text in enumerate(uniques):
         try:
             parsed[u] = parse_text(f, text)
         except InvalidCaseError as exc:
-            for pos in np.flatnonzero(codes == u).tolist():
-                errors.setdefault(pos, str(exc))
-    values = parsed[codes] if len(cells) else np.empty(0)
-    return values
+            messages[u] = str(exc)
+    if messages:
+        bad = np.zeros(len(uniques), dtype=bool)
+        bad[list(messages)] = True
+        for pos in np.flatnonzero(bad[codes]).tolist():
+            errors.setdefault(offset + pos, messages[int(codes[pos])])
+    return parsed[codes]
 
 
-def _records(text: str, where: str) -> list[tuple[int, list[str]]]:
+def _records(text: str, where: str) -> Iterator[tuple[int, list[str]]]:
     """``(first line, fields)`` of every record; a quoting error stops the whole file."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    out = []
-    try:
-        for fields in reader:
-            out.append((reader.line_num, fields))  # its last line: turned into its first below
-    except csv.Error as exc:
-        line = (out[-1][0] if out else 0) + 1
-        raise DataError(f"{where}, line {line}: not a readable CSV row ({exc}); check its quotes") from None
     first = 1
-    for k, (last, fields) in enumerate(out):
-        out[k] = (first, fields)
-        first = last + 1
-    return out
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise DataError(f"{where}, line {first}: not a readable CSV row ({exc}); check its quotes") from None
+        yield first, fields
+        first = reader.line_num + 1
+
+
+def _data_rows(records: Iterator[tuple[int, list[str]]], *, one_column: bool) -> Iterator[tuple[int, list[str]]]:
+    """The data rows: the blank lines a file ends with are no rows; one inside is a row of no
+    fields (an error), except in a one-column file, where it is an empty cell (unknown)."""
+    pending = []
+    for line, fields in records:
+        if not fields:
+            pending.append((line, [""] if one_column else []))
+            continue
+        yield from pending
+        pending.clear()
+        yield line, fields
+
+
+def _blocks(rows: Iterator, size: int) -> Iterator[list]:
+    block = []
+    for row in rows:
+        block.append(row)
+        if len(block) == size:
+            yield block
+            block = []
+    if block:
+        yield block
 
 
 def _header(cells: list[str], where: str, kb: KnowledgeBase, keep: Sequence[str]) -> list[str]:
