@@ -241,3 +241,27 @@ def test_a_reader_sees_one_whole_model_while_it_is_swapped(tmp_path, old_model, 
         stop.set()
         thread.join()
     assert nodes <= {Predictor.load(old_model).tree.node_count, Predictor.load(toy_model).tree.node_count}
+
+
+def test_a_symlinked_folder_is_replaced_where_it_points(tmp_path):
+    real = tmp_path / "real"
+    link = tmp_path / "link"
+    write_dataset(real, n=100, seed=1)
+    link.symlink_to(real)
+    write_dataset(link, n=200, seed=2)
+    assert link.is_symlink() and load_split(real, "train")[1]["files"]["train"]["rows"] == 200
+
+
+def test_reading_a_dataset_in_a_place_without_a_lock_file(tmp_path, monkeypatch):
+    # A shared (reader's) lock that cannot be created, e.g. on a read-only mount, is skipped.
+    import bicep_twitch._io as io_module
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(io_module.os, "open", refuse)
+    with folder_lock(tmp_path / "data", shared=True):
+        pass
+    with pytest.raises(PermissionError):
+        with folder_lock(tmp_path / "data"):
+            pass

@@ -164,9 +164,18 @@ def folder_lock(folder: str | Path, *, shared: bool = False) -> Iterator[None]:
                 fcntl.flock(fd, held_mode)  # back to shared (never blocks: we held it exclusively)
             _held_locks[key] = (fd, depth - 1, held_mode)
         return
-    folder.parent.mkdir(parents=True, exist_ok=True)
     lock_path = folder.parent / f".{folder.name}.lock"
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        if not shared:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError:
+        if not shared:
+            raise
+        # A reader of a folder in a read-only or missing place: no writer can use the lock
+        # there either (a writer needs to create it), so reading goes on without it.
+        yield
+        return
     try:
         _flock(fd, mode, folder)
     except BaseException:
@@ -299,7 +308,13 @@ def replaced_folder(target: str | Path, *, parameter: str = "out") -> Iterator[P
         ``target`` is not a folder, or holds folders (such a folder is never replaced).
     """
     target = Path(os.path.realpath(target))  # a symlinked folder: replace what it points to
-    ensure_writable_dir(target.parent, parameter=parameter)
+    try:
+        ensure_writable_dir(target.parent, parameter=parameter)
+    except PermissionError as exc:
+        raise PermissionError(
+            f"{exc}; '{parameter}' is replaced as a whole folder, which needs write access to the folder "
+            f"that holds it, {str(target.parent)!r}"
+        ) from None
     with folder_lock(target):
         _recover(target)
         _check_replaceable(target, parameter)
