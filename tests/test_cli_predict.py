@@ -64,7 +64,7 @@ def test_case_file_and_command_line_spellings(capsys, toy_model, tmp_path):
         ([], "give exactly one of --case, --case-file or --input (got none)"),
         (["--case", "{}", "--input", "x.csv"], "(got --case and --input)"),
         (["--case", "{}", "--output", "out.csv"], "--output goes with --input"),
-        (["--case-file", "/nonexistent/case.json"], "--case-file '/nonexistent/case.json' cannot be read"),
+        (["--case-file", "/nonexistent/case.json"], "--case-file '/nonexistent/case.json' does not exist"),
         (["--input", "/nonexistent/cases.csv"], "--input '/nonexistent/cases.csv' does not exist"),
     ],
 )
@@ -113,10 +113,12 @@ def test_csv_batch_keeps_every_row_in_order(capsys, toy, toy_model, tmp_path):
     source.write_text(CSV_IN)
     target = tmp_path / "preds.csv"
     status, out, err = run(capsys, "--model", toy_model, "--input", source, "--output", target)
-    assert status == 0 and out == ""
-    assert "3 of 7 rows could not be read" in err and "row 2: 'caffeine_cups_per_day' must be" in err
+    assert status == 2 and out == ""  # bad rows: exit 2, every row still written
+    assert "3 of 7 rows could not be read" in err and "first, line 4: 'caffeine_cups_per_day' must be" in err
     rows = read_csv(target.read_text())
-    assert list(rows[0]) == ["cause", "probability", "top3", "triage", "red_flags", "path", "error"]
+    causes = [f"p_{c}" for c in toy.kb.cause_ids]
+    assert list(rows[0]) == ["cause", "probability", "triage", "red_flags", "top1", "top1_probability", "top2",
+                             "top2_probability", "top3", "top3_probability", *causes, "path", "error"]
     assert len(rows) == 7
     expected = [
         {"caffeine_cups_per_day": 7},
@@ -129,17 +131,19 @@ def test_csv_batch_keeps_every_row_in_order(capsys, toy, toy_model, tmp_path):
     ]
     for row, case in zip(rows, expected):
         if case is None:
-            assert row["cause"] == "" and row["path"] == "" and row["error"]
+            assert row["cause"] == row["path"] == row["top1"] == row["p_caffeine"] == "" and row["error"]
             continue
         result = toy.predict(case)
         assert row["error"] == ""
         assert (row["cause"], float(row["probability"]), row["triage"]) == (result.cause, result.probability, result.triage)
         assert row["red_flags"] == ";".join(result.red_flags)
         assert row["path"] == "; ".join(s.text for s in result.path)
-        assert row["top3"].startswith(f"{result.cause} {result.probability:.3f}")
-    assert rows[2]["error"] == "'caffeine_cups_per_day' must be a number from 0 to 30 (got 40)"
+        for k, (cause, p) in enumerate(result.differential[:3], start=1):
+            assert (row[f"top{k}"], float(row[f"top{k}_probability"])) == (cause, p)
+        assert {c: float(row[f"p_{c}"]) for c in toy.kb.cause_ids} == dict(result.differential)
+    assert rows[2]["error"] == "line 4: 'caffeine_cups_per_day' must be a number from 0 to 30 (got 40)"
     assert "'caffeine_cups_per_day' must be a number from 0 to 30" in rows[4]["error"]  # "nan" is no answer
-    assert rows[5]["error"] == "'movement' must be one of 'twitch', 'spasm' (got 'cramp')"
+    assert rows[5]["error"] == "line 7: 'movement' must be one of 'twitch', 'spasm' (got 'cramp')"
     assert rows[1]["red_flags"] == "weakness" and rows[1]["triage"] == "see_doctor"
 
 
@@ -147,11 +151,13 @@ def test_csv_batch_to_stdout_and_as_json(capsys, toy_model, tmp_path):
     source = tmp_path / "cases.csv"
     source.write_text(CSV_IN)
     status, out, _ = run(capsys, "--model", toy_model, "--input", source)
-    assert status == 0 and len(read_csv(out)) == 7
+    assert status == 2 and len(read_csv(out)) == 7
     status, out, _ = run(capsys, "--model", toy_model, "--input", source, "--format", "json")
     results = json.loads(out)
-    assert status == 0 and len(results) == 7
+    assert status == 2 and len(results) == 7
     assert [r["error"] is None for r in results] == [True, True, False, True, False, False, True]
+    source.write_text("weakness\nyes\n")
+    assert run(capsys, "--model", toy_model, "--input", source)[0] == 0  # no bad row: exit 0
 
 
 def test_csv_with_an_unknown_column_is_refused(capsys, toy_model, tmp_path):

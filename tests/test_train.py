@@ -424,6 +424,7 @@ def test_folder_refusing_writes_keeps_the_old_model(tiny_data, old_model, monkey
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(io_module.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(io_module.tempfile, "mkdtemp", refuse)
     with pytest.raises(PermissionError, match=r"'out' must be a writable folder .*Permission denied.*old model"):
         train_model(tiny_data, old_model[0])
     _unchanged(old_model)

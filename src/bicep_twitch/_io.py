@@ -1,13 +1,41 @@
-"""Atomic file writes and hashing: a crash never leaves a half-written model or data file."""
+"""Safe writes: a crash, a full disk or a second writer never leaves a half-written file or folder.
+
+Three tools, for three kinds of target:
+
+* :func:`replaced_folder` for a model or dataset folder, whose files belong together: the new
+  set is written into a hidden sibling folder, and that folder is swapped in for the old one
+  with a single ``renameat2(RENAME_EXCHANGE)`` (Linux 3.15+). A reader that opens the folder
+  once and reads its files relative to that descriptor sees the whole old set or the whole new set. Where the kernel
+  or file system cannot exchange, two renames are used and a crash between them leaves the old
+  folder at ``.<name>.old-*``; the next writer puts it back. A lock file beside the folder
+  (``.<name>.lock``, ``flock``) makes a second concurrent writer fail at once, clearly.
+  Readers open the folder once and read every file relative to that descriptor
+  (``core.model_folder.read_model_tree``), so a swap meanwhile gives them one whole set.
+* :func:`atomic_open` and :func:`staged_files` for single files (pictures, a report).
+* :func:`write_output` for a user's output file: a regular file is replaced atomically (a
+  symlink is followed, not replaced); a device or a pipe is written to in place.
+
+Every rename goes through :func:`_rename` or :func:`_exchange`, which the fault-injection tests
+replace to kill the process at each one.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
+import fcntl
 import hashlib
 import os
+import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import IO, Iterator
+
+
+def _replace(src: str | Path, dst: str | Path) -> None:
+    os.replace(src, dst)
 
 
 def sha256_file(path: str | Path, chunk_size: int = 1 << 20) -> str:
@@ -31,17 +59,17 @@ def ensure_writable_dir(path: str | Path, *, parameter: str) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | Path, mode: str = "w", **kwargs) -> Iterator[IO]:
+def atomic_open(path: str | Path, mode: str = "w", *, permissions: int = 0o644, **kwargs) -> Iterator[IO]:
     """Write to a temporary file beside ``path`` and move it into place only on success."""
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.chmod(tmp, 0o644)  # mkstemp's 0600 would make models unreadable to other users
+    os.chmod(tmp, permissions)  # mkstemp's 0600 would make models unreadable to other users
     try:
         with os.fdopen(fd, mode, **kwargs) as fh:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        _replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -72,8 +100,286 @@ def staged_files(directory: str | Path) -> Iterator[dict]:
     try:
         yield stage
         for name, tmp in staged.items():
-            os.replace(tmp, directory / name)
+            _replace(tmp, directory / name)
     finally:
         for tmp in staged.values():
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+
+
+# -- one folder, changed as one unit -----------------------------------------------------------
+
+_RENAME_EXCHANGE = 2  # from <linux/fs.h>
+_AT_FDCWD = -100
+_held_locks: dict[str, tuple[int, int, int]] = {}  # folder -> (lock fd, depth, mode): re-entrant
+
+
+def _rename(src: Path, dst: Path) -> None:
+    os.rename(src, dst)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically; ``False`` when the kernel or file system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):  # not Linux, or a libc without renameat2 (glibc < 2.28)
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+class FolderBusyError(BlockingIOError):
+    """Another process is writing the same folder right now."""
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | Path, *, shared: bool = False) -> Iterator[None]:
+    """Hold the lock of ``folder`` (a file ``.<name>.lock`` beside it); fail at once if it is taken.
+
+    A writer takes it exclusively; a reader that must see one version across several files
+    (``train`` reading a dataset) takes it ``shared``, so a writer waits for no one and fails
+    clearly instead. Re-entrant within one process (a shared hold is upgraded when a writer
+    of the same process asks), so a command can hold it across several steps.
+    """
+    folder = Path(os.path.realpath(folder))
+    key = str(folder)
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+    held = _held_locks.get(key)
+    if held is not None:
+        fd, depth, held_mode = held
+        if held_mode == fcntl.LOCK_SH and mode == fcntl.LOCK_EX:
+            _flock(fd, mode, folder)
+        _held_locks[key] = (fd, depth + 1, max(held_mode, mode))
+        try:
+            yield
+        finally:
+            fd, depth, now = _held_locks[key]
+            if now != held_mode:
+                fcntl.flock(fd, held_mode)  # back to shared (never blocks: we held it exclusively)
+            _held_locks[key] = (fd, depth - 1, held_mode)
+        return
+    lock_path = folder.parent / f".{folder.name}.lock"
+    try:
+        if not shared:
+            folder.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError:
+        if not shared:
+            raise
+        # A reader of a folder in a read-only or missing place: no writer can use the lock
+        # there either (a writer needs to create it), so reading goes on without it.
+        yield
+        return
+    try:
+        _flock(fd, mode, folder)
+    except BaseException:
+        os.close(fd)
+        raise
+    if mode == fcntl.LOCK_EX:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    _held_locks[key] = (fd, 1, mode)
+    try:
+        yield
+    finally:
+        del _held_locks[key]
+        os.close(fd)  # releases the lock; the file stays (removing it would race the next writer)
+
+
+def _flock(fd: int, mode: int, folder: Path) -> None:
+    try:
+        fcntl.flock(fd, mode | fcntl.LOCK_NB)
+    except BlockingIOError:
+        if mode == fcntl.LOCK_SH:  # held exclusively: by the writer whose pid is in the file
+            who = f"another process (pid {os.pread(fd, 32, 0).decode('ascii', 'replace').strip() or '?'}) is writing"
+        else:
+            who = "another process is reading or writing"
+        raise FolderBusyError(
+            f"{who} {str(folder)!r} right now; wait for it to finish or use another folder "
+            f"(the lock is {str(folder.parent / f'.{folder.name}.lock')!r})"
+        ) from None
+
+
+def _leftovers(target: Path) -> list[Path]:
+    """Staging and backup folders of earlier runs that were killed."""
+    parent = target.parent
+    return [p for pattern in (f".{target.name}.stage-*", f".{target.name}.old-*") for p in parent.glob(pattern)]
+
+
+def _recover(target: Path) -> None:
+    """After a crash between the two renames of the fallback swap, put the old folder back."""
+    if os.path.lexists(target):
+        return
+    backups = sorted(target.parent.glob(f".{target.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if backups:
+        _rename(backups[-1], target)
+
+
+def _check_replaceable(target: Path, parameter: str) -> None:
+    if not os.path.lexists(target):
+        return
+    if not target.is_dir() or target.is_symlink():
+        raise ValueError(f"'{parameter}' must be a folder (got {str(target)!r}, which is not one)")
+    subfolders = [e.name for e in os.scandir(target) if e.is_dir(follow_symlinks=False)]
+    if subfolders:
+        # The folder is replaced as a whole: never do that to a folder holding other folders.
+        raise ValueError(
+            f"'{parameter}' must be a folder of its own files only (got {str(target)!r}, which holds the "
+            f"folder {subfolders[0]!r}); choose a new or empty folder"
+        )
+
+
+def _carry_over(target: Path, stage: Path) -> None:
+    """Bring every file of the old folder that the new set does not replace (pictures, a README)."""
+    if not target.is_dir():
+        return
+    for entry in os.scandir(target):
+        dst = stage / entry.name
+        if os.path.lexists(dst) or (entry.name.startswith(".") and entry.name.endswith(".tmp")):
+            continue  # replaced by the new set, or a temporary file of a killed run
+        if entry.is_symlink():
+            os.symlink(os.readlink(entry.path), dst)
+            continue
+        try:
+            os.link(entry.path, dst)  # the same file, no copy: it is never written in place
+        except OSError:
+            shutil.copy2(entry.path, dst)
+
+
+def _fsync_folder(folder: Path) -> None:
+    for entry in os.scandir(folder):
+        if entry.is_file(follow_symlinks=False):
+            fd = os.open(entry.path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    fsync_dir(folder)
+
+
+def fsync_dir(folder: str | Path) -> None:
+    """Make a folder's entries (a rename into it) durable."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _swap_in(stage: Path, target: Path) -> Path | None:
+    """Make ``stage`` the folder at ``target``; return where the old folder now is (to delete)."""
+    if not os.path.lexists(target):
+        _rename(stage, target)
+        return None
+    if _exchange(stage, target):
+        return stage
+    backup = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+    os.rmdir(backup)  # only the unique name is wanted
+    _rename(target, backup)
+    try:
+        _rename(stage, target)
+    except BaseException:
+        _rename(backup, target)
+        raise
+    return backup
+
+
+@contextlib.contextmanager
+def replaced_folder(target: str | Path, *, parameter: str = "out") -> Iterator[Path]:
+    """Yield an empty folder to write a complete new set into; on success it becomes ``target``.
+
+    Files of the old folder that the new set does not replace are carried over. On any error,
+    or a kill at any point, ``target`` stays the complete old folder (or absent, if it was);
+    the staging folder of a killed run is removed by the next writer and ignored by readers.
+
+    Raises
+    ------
+    FolderBusyError
+        Another process is writing ``target``.
+    PermissionError
+        ``target``'s parent folder cannot be written.
+    ValueError
+        ``target`` is not a folder, or holds folders (such a folder is never replaced).
+    """
+    target = Path(os.path.realpath(target))  # a symlinked folder: replace what it points to
+    try:
+        ensure_writable_dir(target.parent, parameter=parameter)
+    except PermissionError as exc:
+        raise PermissionError(
+            f"{exc}; '{parameter}' is replaced as a whole folder, which needs write access to the folder "
+            f"that holds it, {str(target.parent)!r}"
+        ) from None
+    with folder_lock(target):
+        _recover(target)
+        _check_replaceable(target, parameter)
+        for leftover in _leftovers(target):
+            shutil.rmtree(leftover, ignore_errors=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.stage-", dir=target.parent))
+        try:
+            os.chmod(stage, 0o755)  # mkdtemp's 0700 would hide the model from other users
+            yield stage
+            _carry_over(target, stage)
+            _fsync_folder(stage)
+            old = _swap_in(stage, target)
+            fsync_dir(target.parent)
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)  # what cannot go now goes with the next write
+
+
+# -- a user's output file ----------------------------------------------------------------------
+
+
+def write_output(target: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``target``: a new or regular file is replaced whole, atomically; a
+    character device or a pipe is written to in place (never replaced by a regular file).
+
+    A symlink is followed (its target is written), so give the resolved path or the link.
+
+    Raises
+    ------
+    ValueError
+        ``target`` is neither a regular file, a device nor a pipe (a folder, a socket).
+    OSError
+        Writing failed (a full disk); a replaced file then keeps its old content.
+    """
+    target = Path(os.path.realpath(target))
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        if not (stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)):
+            raise ValueError(f"'output' must be a file, a device or a pipe (got {str(target)!r})")
+        fd = os.open(target, os.O_WRONLY | os.O_CLOEXEC)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        except OSError as exc:
+            raise OSError(exc.errno, f"cannot write {str(target)!r} ({exc.strerror})") from None
+        finally:
+            os.close(fd)
+        return
+    mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
+    try:
+        with atomic_open(target, "wb", permissions=mode) as fh:
+            fh.write(data)
+    except OSError as exc:
+        kept = "keeps its old content" if st is not None else "was not written"
+        raise OSError(exc.errno, f"cannot write {str(target)!r} ({exc.strerror or exc}); it {kept}") from None
+    fsync_dir(target.parent)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

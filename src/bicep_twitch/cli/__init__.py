@@ -66,8 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
         commands.run_predict,
     )
     _add_case_options(p)
-    p.add_argument("--input", metavar="CSV", help="a CSV of cases: one column per finding, an empty cell if unknown")
-    p.add_argument("--output", metavar="CSV", help="where to write the CSV of predictions (default: stdout)")
+    p.add_argument(
+        "--input", metavar="CSV",
+        help="a CSV of cases: one column per finding, an empty cell if unknown, an optional 'id' column "
+        "(- reads stdin); exit status 2 if any row is bad (every row is still written, its error in 'error')",
+    )
+    p.add_argument("--output", metavar="CSV", help="where to write the CSV of predictions (default or -: stdout)")
+    p.add_argument("--keep", action="append", metavar="COLUMN",
+                   help="an --input column to copy to the output unread (repeat for more; 'id' always is)")
     p.add_argument("--model", metavar="PATH", help=MODEL_HELP)
     p.add_argument(
         "--format", choices=("text", "json"), default="text",

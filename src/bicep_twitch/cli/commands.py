@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from .case_input import case_from_args, read_cases_csv
-from .usage import EXIT_OK, UsageError
+from .._io import write_output
+from ..core.cases import shown
+from ..core.model_folder import META_NAME
+from .case_input import STDIO, case_from_args, read_cases_csv
+from .usage import EXIT_BAD_INPUT, EXIT_OK, UsageError
 
-CSV_COLUMNS = ("cause", "probability", "top3", "triage", "red_flags", "path", "error")
 # render's default output, in the current folder: never the model folder's own pictures.
 RENDER_OUT, RENDER_CASE_OUT = "tree.svg", "case.svg"
 
@@ -64,16 +67,22 @@ def run_generate(args: argparse.Namespace) -> int:
 
 def run_train(args: argparse.Namespace) -> int:
     """``bicep-twitch train``: fit, evaluate and export the model, then draw it beside the model."""
+    from .._io import ensure_writable_dir, folder_lock
     from ..model.train import train_model
 
     def stage(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    record = train_model(args.data, args.out, seed=args.seed, progress=stage)
-    if not args.no_pictures:
-        stage("drawing the tree beside the model")
-        draw_model_pictures(args.out)
-    write_model_explorer(args.out)
+    # One lock over the model, its pictures and its page: a second train into the same folder
+    # fails at once instead of drawing its tree beside another model. The data is locked shared,
+    # so a generate cannot replace it between reading its train and test splits.
+    ensure_writable_dir(args.out, parameter="out")
+    with folder_lock(args.data, shared=True), folder_lock(args.out):
+        record = train_model(args.data, args.out, seed=args.seed, progress=stage)
+        if not args.no_pictures:
+            stage("drawing the tree beside the model")
+            draw_model_pictures(args.out)
+        write_model_explorer(args.out)
     m, tree = record["metrics"], record["tree"]
     fid = m["fidelity"]
     print(f"trained a tree with {tree['leaves']} leaves, depth {tree['depth']}; wrote {args.out}")
@@ -130,7 +139,10 @@ def run_explore(args: argparse.Namespace) -> int:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    """Run ``bicep-twitch predict`` for parsed arguments; return the exit status."""
+    """Run ``bicep-twitch predict`` for parsed arguments; return the exit status.
+
+    A batch (``--input``) exits 2 when any row could not be read; every row is still written.
+    """
     given = [opt for opt, attr in (("--case", "case"), ("--case-file", "case_file"), ("--input", "input"))
              if getattr(args, attr, None) is not None]
     if len(given) != 1:
@@ -138,6 +150,8 @@ def run_predict(args: argparse.Namespace) -> int:
         raise UsageError(f"give exactly one of --case, --case-file or --input (got {got})")
     if getattr(args, "output", None) is not None and args.input is None:
         raise UsageError("--output goes with --input (a CSV of cases); one case prints to stdout")
+    if getattr(args, "keep", None) and args.input is None:
+        raise UsageError("--keep goes with --input (a CSV of cases)")
     predictor = load_predictor(args)
     if args.input is not None:
         status = _run_batch(predictor, args)
@@ -149,35 +163,66 @@ def run_predict(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(result.text())
     tell_model(args, predictor)
-    return 0
+    return EXIT_OK
 
 
 def _run_batch(predictor: Any, args: argparse.Namespace) -> int:
-    frame = read_cases_csv(args.input, predictor.kb)
-    predictions = predictor.predict_many(frame)
-    if args.format == "json":
-        text = json.dumps([r.to_dict() for r in predictions], indent=2) + "\n"
-    else:
-        text = predictions.to_frame().to_csv(index=False, columns=list(CSV_COLUMNS))
-    if args.output is None:
-        sys.stdout.write(text)
-    else:
-        from .._io import atomic_open
+    from ..predict.batch import predict_encoded_many
 
+    output = getattr(args, "output", None)
+    target = None if output in (None, STDIO) else check_output_target(output, args.input, predictor.model_dir)
+    keep = list(getattr(args, "keep", None) or [])
+    cases = read_cases_csv(args.input, predictor.kb, keep=keep)
+    errors = {pos: f"line {cases.lines[pos]}: {message}" for pos, message in cases.errors.items()}
+    predictions = predict_encoded_many(predictor, cases.X, errors)
+    if args.format == "json":
+        records = [r.to_dict() for r in predictions]
+        clash = sorted(set(cases.passthrough) & set(records[0])) if records else []
+        if clash:
+            raise UsageError(f"--input: the input column {clash[0]!r} has the name of an output field; rename it")
+        for k, record in enumerate(records):
+            records[k] = {**{name: cells[k] for name, cells in cases.passthrough.items()}, **record}
+        text = json.dumps(records, indent=2) + "\n"
+    else:
         try:
-            with atomic_open(args.output, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-        except FileNotFoundError:
-            raise UsageError(f"--output {args.output!r}: its folder does not exist") from None
-        print(f"wrote {len(predictions)} predictions to {args.output}", file=sys.stderr)
+            table = predictions.to_table(cases.passthrough)
+        except ValueError as exc:
+            raise UsageError(f"--input: {exc}") from None
+        text = table.to_csv(index=False, lineterminator="\n")
+    if target is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_output(target, text.encode("utf-8"))
+        print(f"wrote {len(predictions)} predictions to {output}", file=sys.stderr)
     if predictions.errors:
         first = min(predictions.errors)
         print(
-            f"bicep-twitch predict: {len(predictions.errors)} of {len(predictions)} rows could not be read "
-            f"(their 'error' column says why); first, row {first}: {predictions.errors[first]}",
+            f"bicep-twitch predict: error: {len(predictions.errors)} of {len(predictions)} rows could not be read "
+            f"(their 'error' column says why; the other rows are predicted); first, {predictions.errors[first]}",
             file=sys.stderr,
         )
-    return 0
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def check_output_target(output: str, input_path: str, model_dir: Path) -> Path:
+    """Where ``--output`` may write: a new or regular file, a device or a pipe (a symlink followed).
+
+    Refused: a folder, the input file itself, and any file of a model folder (the one in use or
+    another), which would then stop loading.
+    """
+    real = Path(os.path.realpath(output))
+    where = f"--output {shown(output)}"
+    if not real.parent.is_dir():
+        raise UsageError(f"{where}: its folder does not exist")
+    if real.is_dir():
+        raise UsageError(f"{where} is a folder; give a file name")
+    if input_path != STDIO and real.exists() and os.path.exists(input_path) and os.path.samefile(real, input_path):
+        raise UsageError(f"{where} is the input file; write the predictions to another file")
+    if (real.parent / META_NAME).exists() or os.path.realpath(real.parent) == os.path.realpath(model_dir):
+        raise UsageError(f"{where} is in a model folder, which holds only the model; write elsewhere")
+    return real
 
 
 def run_render(args: argparse.Namespace) -> int:
@@ -219,6 +264,8 @@ def run_ask(args: argparse.Namespace) -> int:
     """
     from ..predict.ask import ask
 
+    if sys.stdin is None:  # started with stdin closed (`ask <&-`)
+        raise UsageError("ask reads the answers from stdin, but stdin is closed; run it in a terminal or pipe answers in")
     predictor = load_predictor(args)
     as_json = bool(getattr(args, "json", False))
     tell_model(args, predictor)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from numbers import Real
 from typing import Any, Mapping
 
@@ -24,24 +25,79 @@ def _is_bool(value: Any) -> bool:
     """Python's bool or numpy's (named ``bool_`` before numpy 2, ``bool`` since), without importing numpy."""
     kind = type(value)
     return kind is bool or (kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_"))
-_TRUE_WORDS = {"true": 1.0, "yes": 1.0, "1": 1.0, "false": 0.0, "no": 0.0, "0": 0.0}
+# "1.0"/"0.0" too: the contract's encoding of yes/no, as generated datasets write it.
+_TRUE_WORDS = {"true": 1.0, "yes": 1.0, "1": 1.0, "1.0": 1.0, "false": 0.0, "no": 0.0, "0": 0.0, "0.0": 0.0}
 UNKNOWN_WORDS = ("", "?")
+# A number as JSON and CSV users write it: ASCII digits, an optional sign, point and exponent.
+# Python's float() also takes "1_0", "٥", "５", "nan" and "infinity"; none of those is typed on purpose.
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+SHOWN_CHARS = 40  # a value echoed in a message is cut to this many characters
+
+
+def shown(value: object) -> str:
+    r"""``repr(value)`` cut to a readable length, with control characters escaped (as repr does).
+
+    Examples
+    --------
+    >>> shown("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx... (100 characters)"
+    >>> shown("\x1b[31mred")
+    "'\\x1b[31mred'"
+    """
+    text = repr(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    size = len(value) if isinstance(value, (str, bytes)) else len(text)
+    unit = "characters" if isinstance(value, str) else "bytes" if isinstance(value, bytes) else "characters shown"
+    return f"{text[:SHOWN_CHARS - 2]}... ({size} {unit})"
+
+
+def unique_keys(pairs: list[tuple[str, Any]], *, what: str = "key", error: type[Exception] = ValueError) -> dict:
+    """A JSON object's ``object_pairs_hook`` that refuses a key given twice (json keeps the last silently).
+
+    Examples
+    --------
+    >>> import functools, json
+    >>> json.loads('{"a": 1, "a": 2}', object_pairs_hook=functools.partial(unique_keys, what="finding"))
+    Traceback (most recent call last):
+    ValueError: finding 'a' is given twice; give each finding once
+    """
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise error(f"{what} {shown(key)} is given twice; give each {what} once")
+        out[key] = value
+    return out
+
+
+def read_number(text: str) -> float | None:
+    """The float written in ``text`` (ASCII digits only), or ``None`` when it is not such a number.
+
+    Examples
+    --------
+    >>> read_number("7"), read_number("-0.25e1"), read_number("1_0"), read_number("٥"), read_number("nan")
+    (7.0, -2.5, None, None, None)
+    """
+    if len(text) > 400 or not _NUMBER.fullmatch(text):  # longer than any float's digits: refuse unread
+        return None
+    return float(text)
 
 
 def unknown_finding_error(name: object, kb: KnowledgeBase) -> InvalidCaseError:
     """The error for a finding id that does not exist, with the closest valid one suggested."""
-    close = difflib.get_close_matches(str(name), kb.finding_ids, n=1, cutoff=0.5)
+    # A long name is no misspelt finding id; comparing it would cost seconds for nothing.
+    close = difflib.get_close_matches(str(name), kb.finding_ids, n=1, cutoff=0.5) if len(str(name)) < 100 else []
     hint = f"; did you mean '{close[0]}'?" if close else ""
     return InvalidCaseError(
-        f"unknown finding {name!r}{hint} (allowed: {', '.join(kb.finding_ids)})"
+        f"unknown finding {shown(name)}{hint} (allowed: {', '.join(kb.finding_ids)})"
     )
 
 
 def _bad(f: Finding, got: object) -> InvalidCaseError:
     if hasattr(got, "item") and type(got).__module__ == "numpy":
         got = got.item()  # show np.int64(3) as 3, the way the user wrote it
-    shown = format_number(got) if isinstance(got, float) and math.isfinite(got) else repr(got)
-    return InvalidCaseError(f"'{f.id}' must be {f.allowed} (got {shown})")
+    text = format_number(got) if isinstance(got, float) and math.isfinite(got) else shown(got)
+    return InvalidCaseError(f"'{f.id}' must be {f.allowed} (got {text})")
 
 
 def encode_value(f: Finding, value: Any) -> float:
@@ -59,7 +115,10 @@ def encode_value(f: Finding, value: Any) -> float:
         raise _bad(f, value)
     if _is_bool(value) or not isinstance(value, Real):
         raise _bad(f, value)
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int with hundreds of digits
+        raise _bad(f, value) from None
     if math.isnan(number) or math.isinf(number):
         raise InvalidCaseError(
             f"'{f.id}' must be {f.allowed} (got {number!r}); "
@@ -82,10 +141,11 @@ def parse_text(f: Finding, text: str) -> float:
             raise _bad(f, word) from None
     if f.type == CHOICE:
         return encode_value(f, word)
-    try:
-        number = float(word)
-    except ValueError:
-        raise _bad(f, word) from None
+    number = read_number(word)
+    if number is None:
+        if word.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            return encode_value(f, float(word))  # says how to give an unknown value
+        raise _bad(f, word)
     return encode_value(f, number)
 
 
@@ -159,4 +219,7 @@ __all__ = [
     "check_requirements",
     "unknown_finding_error",
     "contradiction_message",
+    "read_number",
+    "shown",
+    "unique_keys",
 ]

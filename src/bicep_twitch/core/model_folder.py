@@ -4,17 +4,32 @@ Shared by the export step (which writes the folder), the predictor and the drawi
 read it). Pure Python: reading a model imports neither numpy nor scikit-learn and unpickles
 nothing. Every file is checked against the SHA-256 in the metadata before it is used, and the
 tree is checked against the knowledge base it will be read with by :func:`check_tree_matches`.
+
+What is checked, and what is not: every path in the metadata must name a plain file inside the
+folder (no ``/``, no ``..``, no symlink), each file is bounded in size, and the plain-data tree
+is validated in full (:meth:`TreeData.validate`) before it is walked. The SHA-256 proves the
+files are the ones the metadata names (integrity), not who made them (origin): whoever can
+write the folder can rewrite the hashes too. Predicting unpickles nothing, so it is safe on any
+folder; ``Predictor.estimator`` unpickles the joblib file and must only be used on model
+folders one trusts.
+
+The metadata and the tree are read relative to one open file descriptor of the folder, so a
+``train`` replacing the folder meanwhile (as one unit) gives the old set or the new, never a mix.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from .._errors import ModelIntegrityError, ModelNotFoundError
+from .cases import unique_keys
 from .knowledge import KnowledgeBase
 from .tree import TreeData
 
@@ -30,6 +45,9 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]
 PACKAGED_MODEL_DIR = PACKAGE_DIR / "_default_model"
 CHECKOUT_MODEL_DIR = PACKAGE_DIR.parents[1] / "models"
 TRAIN_HINT = "train one with 'bicep-twitch train' (or 'make model')"
+# Far above any real model (the metadata and tree of a 600-leaf tree take about 1 MB), far below
+# what would hurt: a bound so a crafted folder cannot make loading eat memory.
+MAX_FILE_BYTES = 64 << 20
 
 
 # Where `bicep-twitch train` writes by default, relative to the current folder; the commands
@@ -92,17 +110,55 @@ def metadata_path(path: str | Path | None = None) -> Path:
     return p
 
 
-def read_metadata(meta: Path) -> dict[str, Any]:
-    """Read and check a model's metadata; say how to train when it is missing."""
+def _read_in_folder(folder_fd: int | None, folder: Path, name: str) -> bytes:
+    """The bytes of the regular file ``name`` directly in ``folder`` (no symlink), bounded in size."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0)  # no hang on a FIFO
+    path = folder / name
     try:
-        raw = meta.read_bytes()
+        fd = os.open(name if folder_fd is not None else path, flags, dir_fd=folder_fd)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ModelIntegrityError(f"the model file {str(path)!r} is a symlink; a model folder holds its own files") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ModelIntegrityError(f"the model file {str(path)!r} is not a regular file")
+        if st.st_size > MAX_FILE_BYTES:
+            raise ModelIntegrityError(
+                f"the model file {str(path)!r} is {st.st_size >> 20} MB, more than the {MAX_FILE_BYTES >> 20} MB "
+                f"a model file may have; {TRAIN_HINT}"
+            )
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
+
+
+def _plain_name(meta: Path, key: str, name: str) -> str:
+    """``name`` if it is a file name inside the folder; metadata pointing elsewhere is refused."""
+    if not name or name in (".", "..") or any(ch in name for ch in "/\\\0"):
+        raise ModelIntegrityError(
+            f"the model metadata {str(meta)!r} is unreadable: files.{key}.path must be a file name inside the "
+            f"model folder (got {name[:60]!r}); {TRAIN_HINT}"
+        )
+    return name
+
+
+def read_metadata(meta: Path, folder_fd: int | None = None) -> dict[str, Any]:
+    """Read and check a model's metadata; say how to train when it is missing.
+
+    ``folder_fd``, an open descriptor of ``meta``'s folder, makes the read relative to it.
+    """
+    try:
+        raw = _read_in_folder(folder_fd, meta.parent, meta.name)
     except FileNotFoundError:
         raise ModelNotFoundError(f"no model at {str(meta)!r}; {TRAIN_HINT}") from None
     except OSError as exc:
         raise ModelIntegrityError(f"the model metadata {str(meta)!r} is unreadable ({exc.strerror})") from None
     try:
-        record = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        record = json.loads(raw, object_pairs_hook=unique_keys)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise ModelIntegrityError(f"the model metadata {str(meta)!r} is unreadable: not valid JSON ({exc})") from None
     if not isinstance(record, dict) or record.get("format") != MODEL_FORMAT:
         got = record.get("format") if isinstance(record, dict) else type(record).__name__
@@ -116,21 +172,26 @@ def read_metadata(meta: Path) -> dict[str, Any]:
             raise ModelIntegrityError(
                 f"the model metadata {str(meta)!r} is unreadable: it lacks files.{key}.path and files.{key}.sha256"
             )
+        _plain_name(meta, key, entry["path"])
     return record
 
 
-def checked_bytes(model_dir: Path, record: Mapping[str, Any], key: str) -> bytes:
+def checked_bytes(model_dir: Path, record: Mapping[str, Any], key: str, folder_fd: int | None = None) -> bytes:
     """The bytes of model file ``key``, after checking them against the metadata's SHA-256.
 
     The hash is taken of the very bytes that are then parsed, so nothing can swap the file
-    between the check and the use.
+    between the check and the use. The file must lie directly in ``model_dir`` (read relative
+    to ``folder_fd`` when given).
     """
     entry = record["files"][key]
-    path = model_dir / entry["path"]
+    name = _plain_name(model_dir / META_NAME, key, entry["path"])
+    path = model_dir / name
     try:
-        data = path.read_bytes()
+        data = _read_in_folder(folder_fd, model_dir, name)
     except FileNotFoundError:
         raise ModelNotFoundError(f"the model file {str(path)!r} is missing; {TRAIN_HINT}") from None
+    except OSError as exc:
+        raise ModelIntegrityError(f"the model file {str(path)!r} is unreadable ({exc.strerror})") from None
     digest = hashlib.sha256(data).hexdigest()
     if digest != entry["sha256"]:
         raise ModelIntegrityError(
@@ -153,6 +214,19 @@ def check_tree_matches(tree: TreeData, kb: KnowledgeBase, where: str) -> None:
         raise ModelIntegrityError(f"the model in {where} predicts causes this knowledge base lacks: {unknown}; {TRAIN_HINT}")
 
 
+READ_ATTEMPTS = 5
+
+
+def _replaced_since(folder_fd: int, model_dir: Path) -> bool:
+    """Whether ``model_dir`` is no longer the folder ``folder_fd`` was opened on."""
+    try:
+        now = os.stat(model_dir)
+    except OSError:
+        return False
+    opened = os.fstat(folder_fd)
+    return (now.st_dev, now.st_ino) != (opened.st_dev, opened.st_ino)
+
+
 def read_model_tree(path: str | Path | None) -> tuple[TreeData, dict[str, Any], Path]:
     """The checked tree of a model (a folder, its metadata ``.json``, or ``None`` for the default).
 
@@ -166,11 +240,27 @@ def read_model_tree(path: str | Path | None) -> tuple[TreeData, dict[str, Any], 
         The metadata is unreadable, or the tree file does not match its SHA-256.
     """
     meta = metadata_path(path)
-    record = read_metadata(meta)
     model_dir = meta.parent
-    data = checked_bytes(model_dir, record, "tree")
+    for attempt in range(READ_ATTEMPTS):
+        try:
+            folder = os.open(model_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            raise ModelNotFoundError(f"no model at {str(meta)!r}; {TRAIN_HINT}") from None
+        except OSError as exc:
+            raise ModelIntegrityError(f"the model folder {str(model_dir)!r} is unreadable ({exc.strerror})") from None
+        try:
+            record = read_metadata(meta, folder)
+            data = checked_bytes(model_dir, record, "tree", folder)
+            break
+        except (ModelNotFoundError, ModelIntegrityError):
+            # A train swapped the folder in and removed the one we opened while we read it:
+            # read the new one whole. Any other failure is the folder's own.
+            if attempt + 1 == READ_ATTEMPTS or not _replaced_since(folder, model_dir):
+                raise
+        finally:
+            os.close(folder)
     try:
         tree = TreeData.from_json(data)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ModelIntegrityError(f"the tree file in {str(model_dir)!r} is unreadable ({exc})") from None
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise ModelIntegrityError(f"the tree file in {str(model_dir)!r} is unreadable ({str(exc)[:300]}); {TRAIN_HINT}") from None
     return tree, record, model_dir

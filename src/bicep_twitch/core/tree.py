@@ -139,7 +139,19 @@ class TreeData:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> "TreeData":
+        """Read a tree written by :meth:`to_json`, validated in full (see :meth:`from_arrays`).
+
+        Raises
+        ------
+        ValueError
+            Not a tree file, or a tree that is not well formed (the message names the field and node).
+        """
         raw = json.loads(text)
+        if not isinstance(raw, dict):
+            raise ValueError(f"not a {TREE_FORMAT} file (got a JSON {type(raw).__name__})")
+        missing = [k for k in _FIELDS + ("features", "classes") if k not in raw]
+        if missing:
+            raise ValueError(f"the tree file lacks the field {missing[0]!r}")
         if raw.get("format") != TREE_FORMAT or raw.get("format_version") != TREE_FORMAT_VERSION:
             raise ValueError(
                 f"not a {TREE_FORMAT} file of format_version {TREE_FORMAT_VERSION} "
@@ -159,22 +171,66 @@ class TreeData:
 
     @classmethod
     def from_arrays(cls, **arrays) -> "TreeData":
-        n = len(arrays["children_left"])
-        for name in ("children_right", "feature", "threshold", "missing_go_to_left", "value", "n_samples"):
-            if len(arrays[name]) != n:
+        """Build a tree from parallel lists, after checking it is a well-formed tree.
+
+        Checked, so a crafted file can neither hang nor crash a walk: every field has one entry
+        per node; a leaf has no children; a split's children come after it and every node but
+        the root has exactly one parent (so the tree is connected and acyclic, and every walk
+        ends); split features index ``features``; thresholds are numbers (not NaN); each ``value`` row has
+        one finite, non-negative entry per class with a positive sum; ``n_samples`` are whole
+        numbers from 0.
+
+        Raises
+        ------
+        ValueError
+            Naming the field, the node and the value found.
+        """
+        names = _check_names(arrays["features"], "features"), _check_names(arrays["classes"], "classes")
+        n = len(_sequence(arrays["children_left"], "children_left"))
+        if n == 0:
+            raise ValueError("the tree has no nodes")
+        for name in _FIELDS[1:]:
+            if len(_sequence(arrays[name], name)) != n:
                 raise ValueError(f"tree field {name!r} has {len(arrays[name])} entries, expected {n}")
-        left = [int(v) for v in arrays["children_left"]]
-        threshold = [float(v) for v in arrays["threshold"]]
+        left = [_whole(v, "children_left", i) for i, v in enumerate(arrays["children_left"])]
+        right = [_whole(v, "children_right", i) for i, v in enumerate(arrays["children_right"])]
+        feature = [_whole(v, "feature", i) for i, v in enumerate(arrays["feature"])]
+        # A threshold may be infinite: scikit-learn splits "missing vs everything" at +inf.
+        threshold = [_finite(v, "threshold", i, infinite=True) for i, v in enumerate(arrays["threshold"])]
+        parents = [0] * n
+        for i in range(n):
+            if left[i] == LEAF or right[i] == LEAF:
+                if left[i] != right[i]:
+                    raise ValueError(f"tree node {i} has one child ({left[i]}, {right[i]}); a node has two or none")
+                continue
+            for child in (left[i], right[i]):
+                if not i < child < n:
+                    raise ValueError(f"tree node {i} has the child {child}; children must lie after it, below {n}")
+                parents[child] += 1
+            if not 0 <= feature[i] < len(names[0]):
+                raise ValueError(f"tree node {i} splits on feature {feature[i]}; there are {len(names[0])}")
+        shared = next((i for i in range(1, n) if parents[i] != 1), None)
+        if shared is not None:
+            raise ValueError(f"tree node {shared} has {parents[shared]} parents; every node but the root has one")
+        missing = []
+        for i, v in enumerate(arrays["missing_go_to_left"]):
+            if v not in (0, 1) or not isinstance(v, (bool, int)):
+                raise ValueError(f"tree field 'missing_go_to_left' at node {i} must be 0 or 1 (got {str(v)[:40]})")
+            missing.append(bool(v))
+        value = [_distribution(v, len(names[1]), i) for i, v in enumerate(arrays["value"])]
+        n_samples = [_whole(v, "n_samples", i) for i, v in enumerate(arrays["n_samples"])]
+        if min(n_samples) < 0:
+            raise ValueError(f"tree field 'n_samples' at node {n_samples.index(min(n_samples))} is negative")
         return cls(
-            features=tuple(arrays["features"]),
-            classes=tuple(arrays["classes"]),
+            features=names[0],
+            classes=names[1],
             children_left=left,
-            children_right=[int(v) for v in arrays["children_right"]],
-            feature=[int(v) for v in arrays["feature"]],
+            children_right=right,
+            feature=feature,
             threshold=threshold,
-            missing_go_to_left=[bool(v) for v in arrays["missing_go_to_left"]],
-            value=[tuple(float(p) for p in v) for v in arrays["value"]],
-            n_samples=[int(v) for v in arrays["n_samples"]],
+            missing_go_to_left=missing,
+            value=value,
+            n_samples=n_samples,
             cut=[float32_cut(t) if left[i] != LEAF else t for i, t in enumerate(threshold)],
         )
 
@@ -199,6 +255,48 @@ class TreeData:
             value=fractions.tolist(),
             n_samples=tree.n_node_samples.tolist(),
         )
+
+
+_FIELDS = ("children_left", "children_right", "feature", "threshold", "missing_go_to_left", "value", "n_samples")
+
+
+def _sequence(v, name: str) -> Sequence:
+    if isinstance(v, (str, bytes)) or not hasattr(v, "__len__"):
+        raise ValueError(f"tree field {name!r} must be a list (got {type(v).__name__})")
+    return v
+
+
+def _check_names(v, name: str) -> tuple[str, ...]:
+    items = tuple(_sequence(v, name))
+    if not all(isinstance(x, str) and x for x in items) or len(set(items)) != len(items) or not items:
+        raise ValueError(f"tree field {name!r} must be a list of distinct names")
+    return items
+
+
+def _whole(v, name: str, node: int) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):  # numpy ints arrive as Python ints via tolist()
+        raise ValueError(f"tree field {name!r} at node {node} must be a whole number (got {str(v)[:40]})")
+    return v
+
+
+def _finite(v, name: str, node: int, *, infinite: bool = False) -> float:
+    try:
+        x = float(v) if not isinstance(v, bool) and isinstance(v, (int, float)) else math.nan
+    except OverflowError:  # an int of hundreds of digits
+        x = math.nan
+    if math.isnan(x) or (math.isinf(x) and not infinite):
+        kind = "a number" if infinite else "a finite number"
+        raise ValueError(f"tree field {name!r} at node {node} must be {kind} (got {str(v)[:40]})")
+    return x
+
+
+def _distribution(v, n_classes: int, node: int) -> tuple[float, ...]:
+    row = tuple(_finite(p, "value", node) for p in _sequence(v, "value"))
+    if len(row) != n_classes or min(row) < 0 or sum(row) <= 0:
+        raise ValueError(
+            f"tree field 'value' at node {node} must hold {n_classes} non-negative numbers with a positive sum"
+        )
+    return row
 
 
 def read_tree(path: str | Path) -> TreeData:

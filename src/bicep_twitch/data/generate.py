@@ -23,6 +23,7 @@ import io
 import json
 import os
 import platform
+import shutil
 from pathlib import Path
 from typing import Iterator
 
@@ -31,7 +32,7 @@ import pandas as pd
 
 from .._version import __version__
 from ..core.checks import check_count, check_seed
-from .._io import ensure_writable_dir, staged_files
+from .._io import ensure_writable_dir, replaced_folder
 from ..core.knowledge import CHOICE, YES_NO
 from ..data.tables import Tables, compile_tables
 
@@ -46,6 +47,9 @@ FIDELITY_STREAM = 5  # fresh natural cases the report measures agreement with th
 DEFAULT_SEED = 0
 DATASET_FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
+# What write_dataset accepts: about 4 GB of CSV and some minutes; more is a typo, not a dataset.
+MAX_DATASET_CASES = 50_000_000
+BYTES_PER_CASE = 90  # a generous upper estimate of one CSV row, to check the free disk before writing
 
 
 def generate_cases(n: int, *, seed: int = DEFAULT_SEED) -> pd.DataFrame:
@@ -227,8 +231,9 @@ def write_dataset(
 ) -> dict:
     """Write ``train.csv``, ``test.csv`` and ``manifest.json`` under ``out``; return the manifest.
 
-    The files are written in chunks (memory does not grow with ``n``) to temporary files and
-    moved into place together only when all are complete: a crash leaves the old files whole.
+    The files are written in chunks (memory does not grow with ``n``) into a staging folder that
+    replaces ``out`` as one unit only when all are complete: a crash, a full disk or a second
+    concurrent writer leaves the old dataset whole (see :func:`bicep_twitch._io.replaced_folder`).
     ``n_test`` defaults to a fifth of ``n`` (at least 1). Train and test come from separate
     seed streams, so they share no case by construction.
 
@@ -254,15 +259,24 @@ def write_dataset(
     chunk_rows = check_count(chunk_rows, "chunk_rows")
     if chunk_rows % BLOCK_ROWS:
         raise ValueError(f"'chunk_rows' must be a multiple of {BLOCK_ROWS} (got {chunk_rows})")
+    for name, value in (("n", n), ("n_test", n_test)):
+        if value > MAX_DATASET_CASES:
+            raise ValueError(f"'{name}' must be a whole number from 1 to {MAX_DATASET_CASES:,} (got {value:,})")
     out = ensure_writable_dir(out, parameter="out")
+    need, free = (n + n_test) * BYTES_PER_CASE, shutil.disk_usage(out).free
+    if need > free:
+        raise ValueError(
+            f"'n' must fit the disk: {n + n_test:,} cases need about {need / 1e9:.1f} GB, but {str(out)!r} has "
+            f"{free / 1e9:.1f} GB free; ask for fewer cases or free some space"
+        )
     tables = compile_tables()
     files = {}
-    with staged_files(out) as stage:
+    with replaced_folder(out) as stage:  # the whole folder at once: a crash leaves the old one whole
         for split, rows, stream in (("train", n, TRAIN_STREAM), ("test", n_test, TEST_STREAM)):
             name = f"{split}.csv"
-            files[split] = _write_csv(stage[name], name, rows, seed, stream, tables, chunk_rows)
+            files[split] = _write_csv(stage / name, name, rows, seed, stream, tables, chunk_rows)
         manifest = _manifest(seed, files, tables)
-        with open(stage[MANIFEST_NAME], "w", encoding="utf-8") as fh:
+        with open(stage / MANIFEST_NAME, "w", encoding="utf-8") as fh:
             fh.write(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
 

@@ -1,7 +1,9 @@
 """Step 4 of the pipeline: write a fitted tree into ``models/``.
 
-Files, all moved into place together only when every one was written (a crash leaves the old
-model whole):
+Files, written into a staging folder that replaces the model folder as one unit only when every
+one was written (a crash, a full disk or a concurrent ``train`` leaves the old model whole; see
+:func:`bicep_twitch._io.replaced_folder`; other files already in the folder, such as the
+pictures, are carried over until the drawing step replaces them):
 
 * ``bicep_twitch_tree.joblib``: a plain scikit-learn ``Pipeline`` (movement strings -> codes,
   then the tree) for scikit-learn users; loads without ``bicep_twitch`` installed;
@@ -28,7 +30,7 @@ from sklearn.preprocessing import OrdinalEncoder
 from sklearn.tree import DecisionTreeClassifier, export_text
 
 from .._version import __version__
-from .._io import ensure_writable_dir, sha256_file, staged_files
+from .._io import ensure_writable_dir, replaced_folder, sha256_file
 from ..core.knowledge import CHOICE, NUMBER, YES_NO, KnowledgeBase
 from ..core.model_folder import JOBLIB_NAME, META_NAME, MODEL_FORMAT, MODEL_FORMAT_VERSION, TEXT_NAME, TREE_NAME
 from ..core.tree import TreeData
@@ -130,12 +132,12 @@ def _export(tree, out: Path, *, kb: KnowledgeBase, metadata: Mapping[str, Any], 
     classes = [str(c) for c in tree.classes_]
     data = TreeData.from_sklearn(tree, features=features, classes=classes)
     pipeline = sklearn_pipeline(tree, kb)
-    with staged_files(out) as stage:
+    with replaced_folder(out) as stage:
         buffer = io.BytesIO()
         joblib.dump(pipeline, buffer, compress=3)
-        stage[JOBLIB_NAME].write_bytes(buffer.getvalue())
-        stage[TREE_NAME].write_text(data.to_json() + "\n", encoding="utf-8")
-        stage[TEXT_NAME].write_text(
+        (stage / JOBLIB_NAME).write_bytes(buffer.getvalue())
+        (stage / TREE_NAME).write_text(data.to_json() + "\n", encoding="utf-8")
+        (stage / TEXT_NAME).write_text(
             export_text(tree, feature_names=features, class_names=classes, decimals=3, max_depth=100),
             encoding="utf-8",
         )
@@ -144,9 +146,9 @@ def _export(tree, out: Path, *, kb: KnowledgeBase, metadata: Mapping[str, Any], 
             "format_version": MODEL_FORMAT_VERSION,
             "estimator": "sklearn.pipeline.Pipeline(ColumnTransformer -> DecisionTreeClassifier)",
             "files": {
-                "joblib": {"path": JOBLIB_NAME, "sha256": sha256_file(stage[JOBLIB_NAME])},
-                "tree": {"path": TREE_NAME, "sha256": sha256_file(stage[TREE_NAME])},
-                "text": {"path": TEXT_NAME, "sha256": sha256_file(stage[TEXT_NAME])},
+                "joblib": {"path": JOBLIB_NAME, "sha256": sha256_file(stage / JOBLIB_NAME)},
+                "tree": {"path": TREE_NAME, "sha256": sha256_file(stage / TREE_NAME)},
+                "text": {"path": TEXT_NAME, "sha256": sha256_file(stage / TEXT_NAME)},
             },
             "versions": {
                 "python": platform.python_version(),
@@ -165,10 +167,10 @@ def _export(tree, out: Path, *, kb: KnowledgeBase, metadata: Mapping[str, Any], 
         for name, content in extra_files.items():
             if callable(content):
                 content = content(record)
-            path = stage[name]
+            path = stage / name
             if isinstance(content, bytes):
                 path.write_bytes(content)
             else:
                 path.write_text(content, encoding="utf-8")
-        stage[META_NAME].write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        (stage / META_NAME).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return record

@@ -7,7 +7,7 @@ predictor's. It imports numpy (and pandas for tables), which the one-case path n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import numpy as np
@@ -17,6 +17,9 @@ from .result import Result
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
+
+
+TOP = 3  # causes written as columns of their own in the batch table
 
 
 class TreeArrays(NamedTuple):
@@ -190,8 +193,56 @@ class Predictions(Sequence):
              "path": path, "error": error}
         )
 
+    def to_table(self, passthrough: Mapping[str, Sequence[str]] | None = None, *, top: int = TOP) -> "pd.DataFrame":
+        """The batch CSV: one row per case, in order, every value in a column of its own.
+
+        Columns: the ``passthrough`` columns as given (e.g. ``id``), then ``cause``,
+        ``probability``, ``triage``, ``red_flags``, ``top1`` .. ``top{top}`` with
+        ``top1_probability`` .., one ``p_<cause id>`` per knowledge-base cause, ``path`` and
+        ``error``. A row with an error has only its passthrough columns and ``error`` filled.
+
+        Raises
+        ------
+        ValueError
+            A passthrough column has the name of an output column, or not one cell per case.
+        """
+        import pandas as pd
+
+        base = self.to_frame()
+        n = len(self)
+        out: dict[str, Any] = {}
+        for name, cells in (passthrough or {}).items():
+            if len(cells) != n:
+                raise ValueError(f"passthrough column {name!r} has {len(cells)} cells for {n} cases")
+            out[name] = list(cells)
+        unique, inverse = np.unique(self.leaves, return_inverse=True)
+        ranked = [self.predictor.leaf(node).differential for node in unique.tolist()]
+        bad = np.fromiter(self.errors, dtype=np.intp)
+        columns: dict[str, Any] = {name: base[name] for name in ("cause", "probability", "triage", "red_flags")}
+        for k in range(top):
+            cause = np.asarray([d[k][0] if k < len(d) else None for d in ranked], dtype=object)[inverse]
+            prob = np.asarray([d[k][1] if k < len(d) else np.nan for d in ranked], dtype=np.float64)[inverse]
+            cause[bad], prob[bad] = None, np.nan
+            columns[f"top{k + 1}"], columns[f"top{k + 1}_probability"] = cause, prob
+        proba = self.probabilities
+        for j, cause_id in enumerate(self.predictor.kb.cause_ids):
+            columns[f"p_{cause_id}"] = proba[:, j]
+        columns["path"], columns["error"] = base["path"], base["error"]
+        clash = sorted(set(out) & set(columns))
+        if clash:
+            raise ValueError(
+                f"the input column {clash[0]!r} has the name of an output column; rename it in the input"
+            )
+        out.update(columns)
+        return pd.DataFrame(out, index=range(n))
+
     def __repr__(self) -> str:
         return f"Predictions({len(self)} cases, {len(self.errors)} with errors)"
 
 
-__all__ = ["Predictions", "TreeArrays", "apply", "tree_arrays", "is_dataframe"]
+def predict_encoded_many(predictor: Any, X: np.ndarray, errors: Mapping[int, str]) -> Predictions:
+    """The predictions of an encoded matrix ``X`` whose bad rows (all NaN) are named in ``errors``."""
+    return Predictions(predictor, X, apply(predictor, X), dict(errors))
+
+
+__all__ = ["Predictions", "TreeArrays", "apply", "tree_arrays", "is_dataframe", "predict_encoded_many", "TOP"]

@@ -1,0 +1,188 @@
+"""``predict --input``: a CSV is read so that no row is ever shifted, padded, cut or dropped.
+
+Each bad shape is an error naming its line, the other rows are predicted, and the exit status
+is 2; the batch table passes ``id`` and ``--keep`` columns through; ``-`` is stdin and stdout.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+
+import pytest
+
+from bicep_twitch import Predictor
+from bicep_twitch.cli import main
+
+
+@pytest.fixture(scope="module")
+def toy(toy_model):
+    return Predictor.load(toy_model)
+
+
+def run(capsys, toy_model, tmp_path, text: str | bytes, *argv):
+    source = tmp_path / "cases.csv"
+    source.write_bytes(text.encode() if isinstance(text, str) else text)
+    status = main(["predict", "--model", str(toy_model), "--input", str(source), *map(str, argv)])
+    out, err = capsys.readouterr()
+    return status, list(csv.DictReader(io.StringIO(out))), err
+
+
+def test_rows_ending_with_a_comma_are_errors_never_shifted(capsys, toy_model, tmp_path):
+    # The issue's probe: read naively, each answer moves one column left.
+    status, rows, err = run(capsys, toy_model, tmp_path, "weakness,atrophy\nyes,no,\nno,yes,\n")
+    assert status == 2 and len(rows) == 2
+    for line, row in zip((2, 3), rows):
+        assert row["cause"] == "" and row["triage"] == ""
+        assert row["error"] == (f"line {line}: the row has 3 fields but the header has 2 (it ends with a comma); "
+                                "give exactly one field per column, an empty one for unknown")
+    assert "2 of 2 rows could not be read" in err and "first, line 2: the row has 3 fields" in err
+
+
+def test_a_long_or_short_row_is_its_own_error_and_the_rest_is_predicted(capsys, toy, toy_model, tmp_path):
+    text = "weakness,caffeine_cups_per_day\nyes,7,3\nno\nno,11\n"
+    status, rows, _ = run(capsys, toy_model, tmp_path, text)
+    assert status == 2 and len(rows) == 3
+    assert rows[0]["error"].startswith("line 2: the row has 3 fields but the header has 2")
+    assert rows[1]["error"].startswith("line 3: the row has 1 field but the header has 2")
+    good = toy.predict({"weakness": False, "caffeine_cups_per_day": 11})
+    assert (rows[2]["cause"], float(rows[2]["probability"]), rows[2]["error"]) == (good.cause, good.probability, "")
+
+
+def test_line_numbers_count_lines_not_rows(capsys, toy_model, tmp_path):
+    # A quoted cell spanning two lines: the next row starts on line 4, as an editor shows it.
+    text = 'id,weakness\n"a\nb",yes\nc,maybe\n'
+    status, rows, _ = run(capsys, toy_model, tmp_path, text)
+    assert status == 2 and [r["id"] for r in rows] == ["a\nb", "c"]
+    assert rows[1]["error"].startswith("line 4: 'weakness' must be true or false")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("weakness,,atrophy\nyes,,no\n", "line 1: header cell 2 is empty; every column needs a name"),
+        ("weakness,atrophy,\nyes,no,\n", "line 1: header cell 3 is empty (does the line end with a comma?)"),
+        ("weakness,atrophy,weakness\nyes,no,no\n", "line 1: column 'weakness' is given twice"),
+        ("weakness;atrophy\nyes;no\n", "line 1: fields must be separated by commas (got the header 'weakness;atrophy', "
+                                       "separated by ';')"),
+        ("weakness\tatrophy\nyes\tno\n", "separated by '\\t'"),
+        ('weakness,atrophy\n"yes,no\n', "line 2: not a readable CSV row"),
+        (b"weakness\nyes\n\xff\n", "must be UTF-8 text (line 3 is not)"),
+        ("", "is empty; it needs a header row of finding ids"),
+        ("caffeine,weakness\n7,yes\n", "unknown finding 'caffeine'"),
+    ],
+)
+def test_bad_files_exit_2_naming_the_line(capsys, toy_model, tmp_path, text, message):
+    status, rows, err = run(capsys, toy_model, tmp_path, text)
+    assert status == 2 and rows == []
+    assert err.startswith("bicep-twitch predict: error: --input ") or "unknown finding" in err
+    assert message in err and "Traceback" not in err
+
+
+def test_yes_no_reading_does_not_depend_on_the_other_rows(capsys, toy_model, tmp_path):
+    # Read naively, a column of only numbers is parsed as numbers and a mixed one as words, so
+    # the same cell could be an answer in one file and an error in the other.
+    numbers = run(capsys, toy_model, tmp_path, "weakness\n1.0\n0\n2\n")[1]
+    mixed = run(capsys, toy_model, tmp_path, "weakness\nyes\n1.0\n0\n2\n")[1]
+    assert [r["triage"] for r in numbers[:2]] == [r["triage"] for r in mixed[1:3]] == ["see_doctor", "self_care"]
+    assert numbers[2]["error"] == "line 4: 'weakness' must be true or false (yes/no) (got '2')"
+    assert mixed[3]["error"] == "line 5: 'weakness' must be true or false (yes/no) (got '2')"
+
+
+@pytest.mark.parametrize("cell", ["1_0", "\u0665", "\uff15", "0x5", "5 5", "1" * 400, "infinity"])
+def test_numbers_are_read_strictly_and_a_huge_one_fails_only_its_row(capsys, toy_model, tmp_path, cell):
+    status, rows, err = run(capsys, toy_model, tmp_path, f"stress_level\n{cell}\n3\n")
+    assert status == 2 and len(rows) == 2 and rows[1]["error"] == ""
+    assert rows[0]["error"].startswith("line 2: 'stress_level' must be a number from 0 to 10 (got ")
+    assert len(rows[0]["error"]) < 200 and "Traceback" not in err  # a long value is cut to a readable length
+
+
+def test_id_and_kept_columns_pass_through_with_one_column_per_cause(capsys, toy, toy_model, tmp_path):
+    text = "id,site,weakness,caffeine_cups_per_day\nA-1,north,yes,\nA-2,south,,40\nA-3,,no,7\n"
+    status, rows, _ = run(capsys, toy_model, tmp_path, text, "--keep", "site")
+    assert status == 2 and [(r["id"], r["site"]) for r in rows] == [("A-1", "north"), ("A-2", "south"), ("A-3", "")]
+    assert list(rows[0])[:4] == ["id", "site", "cause", "probability"]
+    assert rows[1]["error"].startswith("line 3: 'caffeine_cups_per_day'") and rows[1]["p_caffeine"] == ""
+    result = toy.predict({"weakness": False, "caffeine_cups_per_day": 7})
+    assert sum(float(rows[2][f"p_{c}"]) for c in toy.kb.cause_ids) == pytest.approx(1)
+    assert float(rows[2][f"p_{result.cause}"]) == result.probability and rows[2]["top1"] == result.cause
+
+
+@pytest.mark.parametrize(
+    "text, argv, message",
+    [
+        ("site,weakness\nx,yes\n", (), "unknown finding 'site'"),
+        ("weakness\nyes\n", ("--keep", "site"), "--keep 'site' is not a column of --input"),
+        ("id,path,weakness\n1,x,yes\n", ("--keep", "path"), "the input column 'path' has the name of an output column"),
+    ],
+)
+def test_passthrough_mistakes_exit_2(capsys, toy_model, tmp_path, text, argv, message):
+    status, _, err = run(capsys, toy_model, tmp_path, text, *argv)
+    assert status == 2 and message in err
+
+
+def test_dash_reads_stdin_and_writes_stdout(capsys, toy, toy_model, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"id,movement\r\nx,spasm\r\ny,\r\n")))
+    status = main(["predict", "--model", str(toy_model), "--input", "-", "--output", "-"])
+    out, err = capsys.readouterr()
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert status == 0 and err == "" and [r["id"] for r in rows] == ["x", "y"]
+    assert rows[0]["cause"] == toy.predict({"movement": "spasm"}).cause
+
+
+def test_blank_lines(capsys, toy_model, tmp_path):
+    # Trailing blank lines are no rows; inside a one-column file a blank line is an unknown answer;
+    # inside a wider file it is a row of the wrong length, reported, never dropped.
+    status, rows, _ = run(capsys, toy_model, tmp_path, "weakness\nyes\n\nno\n\n\n")
+    assert status == 0 and len(rows) == 3 and rows[1]["error"] == ""
+    status, rows, _ = run(capsys, toy_model, tmp_path, "weakness,atrophy\nyes,no\n\nno,no\n")
+    assert status == 2 and len(rows) == 3 and rows[1]["error"].startswith("line 3: the row has 0 fields")
+
+
+def test_a_generated_dataset_file_reads_as_its_frame(capsys, toy, toy_model, tmp_path):
+    # The generator writes yes/no as 1.0/0.0 (the contract's encoding): every cell reads back.
+    import pandas as pd
+
+    from bicep_twitch.data.generate import write_dataset
+
+    write_dataset(tmp_path / "d", n=300, seed=4)
+    source = tmp_path / "d" / "test.csv"
+    status = main(["predict", "--model", str(toy_model), "--input", str(source)])
+    out, _ = capsys.readouterr()
+    rows = list(csv.DictReader(io.StringIO(out)))
+    frame = pd.read_csv(source, dtype={"movement": "string", "cause": "string"})
+    expected = toy.predict_many(frame)
+    assert status == 0 and len(rows) == len(frame) == 60
+    assert [r["cause"] for r in rows] == [r.cause for r in expected]
+    assert [r["triage"] for r in rows] == [r.triage for r in expected]
+
+
+def test_a_row_contradicting_itself_is_its_own_error(capsys, toy_model, tmp_path):
+    text = "recent_arm_workout,hours_after_workout\nno,3\nyes,3\n,3\n"
+    status, rows, _ = run(capsys, toy_model, tmp_path, text)
+    assert status == 2 and [r["error"] == "" for r in rows] == [False, True, True]
+    assert rows[0]["error"].startswith("line 2: 'hours_after_workout' applies only when 'recent_arm_workout' is true")
+
+
+def test_json_batch_passes_the_id_through_and_refuses_a_clash(capsys, toy_model, tmp_path):
+    import json
+
+    source = tmp_path / "cases.csv"
+    source.write_text("id,weakness\nA,yes\nB,maybe\n")
+    status = main(["predict", "--model", str(toy_model), "--input", str(source), "--format", "json"])
+    records = json.loads(capsys.readouterr().out)
+    assert status == 2 and [(r["id"], r["error"] is None) for r in records] == [("A", True), ("B", False)]
+    source.write_text("advice,weakness\nx,yes\n")
+    status = main(["predict", "--model", str(toy_model), "--input", str(source), "--format", "json", "--keep", "advice"])
+    assert status == 2 and "the input column 'advice' has the name of an output field" in capsys.readouterr().err
+
+
+def test_bad_rows_and_ids_keep_their_place_across_reading_blocks(capsys, toy_model, tmp_path, monkeypatch):
+    from bicep_twitch.cli import case_input
+
+    monkeypatch.setattr(case_input, "CSV_BLOCK_ROWS", 2)
+    text = "id,weakness\na,yes\nb,maybe\nc,no,\nd,no\ne,2\n"
+    status, rows, _ = run(capsys, toy_model, tmp_path, text)
+    assert status == 2 and [r["id"] for r in rows] == ["a", "b", "", "d", "e"]  # a bad-length row has no cells
+    assert [r["error"].split(":")[0] for r in rows] == ["", "line 3", "line 4", "", "line 6"]
