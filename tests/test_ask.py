@@ -462,3 +462,15 @@ def test_why_names_the_causes_a_question_separates(kb):
     assert "It is also a safety question: if" in second_why
     assert any(kb.causes[c].label in second_why for c in ("neuromuscular_disease", "nerve_damage", "autoimmune"))
     assert [a.finding for a in q.walk.answers][0] == "caffeine_cups_per_day"  # "why" is not an answer
+
+
+def test_typed_escape_sequences_are_shown_not_played(kb):
+    # An answer with a terminal escape sequence is echoed and quoted escaped, and cut to a readable length.
+    out = io.StringIO()
+    junk = "\x1b[2J\x1b[31m" + "x" * 200
+    q = Questionnaire(caffeine_tree(kb), kb, stdin=io.StringIO(junk + "\n7\n" + "?\n" * 20), out=out, echo=True)
+    q.run()
+    text = out.getvalue()
+    assert "\x1b" not in text
+    assert "\\x1b[2J\\x1b[31m" in text
+    assert f"... ({len(junk)} characters) is not a number" in text  # the message quotes a readable part

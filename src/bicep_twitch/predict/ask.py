@@ -30,7 +30,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, TextIO
 
-from ..core.cases import decode_value, parse_text
+from ..core.cases import decode_value, parse_text, shown
 from .._errors import InvalidCaseError
 from ..core.numbers import format_number
 from ..core.knowledge import CHOICE, YES_NO, Finding, KnowledgeBase
@@ -258,16 +258,16 @@ def answer_error(f: Finding, text: str) -> str:
     """
     tail = "(? if unsure, why to hear why it is asked)"
     if f.type == YES_NO:
-        return f"{text!r} is not an answer to this question: please answer yes or no {tail}"
+        return f"{shown(text)} is not an answer to this question: please answer yes or no {tail}"
     if f.type == CHOICE:
-        return f"{text!r} is not an answer to this question: please answer {' or '.join(f.choices)} {tail}"
+        return f"{shown(text)} is not an answer to this question: please answer {' or '.join(f.choices)} {tail}"
     wanted = f"a number from {format_number(f.min)} to {format_number(f.max)} {f.unit}".rstrip()
     try:
         number = float(text)
     except ValueError:
-        return f"{text!r} is not a number: please answer {wanted} {tail}"
+        return f"{shown(text)} is not a number: please answer {wanted} {tail}"
     if number != number or number in (float("inf"), float("-inf")):
-        return f"{text!r} is not a number one can have: please answer {wanted} {tail}"
+        return f"{shown(text)} is not a number one can have: please answer {wanted} {tail}"
     side = f"less than {format_number(f.min)}" if number < f.min else f"more than {format_number(f.max)}"
     unit = f" {f.unit}" if f.unit else ""
     return f"{format_number(number)} is {side}{unit}: please answer {wanted} {tail}"
@@ -394,8 +394,8 @@ class Questionnaire:
                 self._write("\n")  # end the prompt's line before the closing message
                 raise EndOfInput(f"input ended at question {number} ({f.name}), before a result was reached")
             text = line.strip()
-            if self.echo:
-                self._write(text + "\n")
+            if self.echo:  # a typed escape sequence is shown, never played on the terminal
+                self._write((text if text.isprintable() else repr(text)[1:-1]) + "\n")
             if text.lower() in WHY_WORDS:
                 self._write(self.why(f))
                 continue
