@@ -371,3 +371,15 @@ def test_a_deep_case_path_stays_legible_and_as_wide(kb, tmp_path):
     assert deep.width == pytest.approx(layouts[3].width, abs=1.0)  # grows down, not across
     paths = render_tree(TreeAndWords(chain_tree(kb, yes_no), kb), tmp_path / "deep.svg", case=case)
     assert groups(paths["svg"], "node-")["node-0"] == {"node", "split", "on-path", "answered"}
+
+
+def test_every_picture_says_when_to_see_a_doctor_medicines_included(kb):
+    from bicep_twitch.draw.scene import doctor_note
+
+    note = doctor_note(kb)
+    assert note.startswith(kb.disclaimer)
+    for flag in kb.red_flags:
+        assert flag.text in note
+    for flag in kb.medicine_flags:
+        assert kb.findings[flag.finding].name in note
+    assert "doctor who prescribed it" in note

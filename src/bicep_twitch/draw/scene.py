@@ -273,7 +273,7 @@ def build_case_scene(tree: TreeData, kb: KnowledgeBase, case: Mapping[str, Any] 
         "question, faded, is where the other answer would have led: a leaf, or a summary of the part of the tree "
         "below it (how many leaves, the most likely cause there and its probability). The path ends in the "
         "coloured box: the most likely cause for this case and its probability.",
-        f"{kb.disclaimer} See a doctor for: " + "; ".join(flag.text for flag in kb.red_flags) + ".",
+        doctor_note(kb),
     )
     return Scene(
         nodes=tuple(nodes),
@@ -362,9 +362,19 @@ def _header(tree: TreeData, kb: KnowledgeBase, depth: int | None, case, leaves: 
         given = ", ".join(f"{k}={json.dumps(v)}" for k, v in case.items()) or "nothing answered"
         lines.append(f"Marked in bold: the path of the case {given}. Everything else is faded.")
     lines.append(
-        f"{kb.disclaimer} See a doctor for: " + "; ".join(flag.text for flag in kb.red_flags) + "."
+        doctor_note(kb)
     )
     return tuple(lines)
 
 
 __all__ = ["Scene", "SceneNode", "SceneEdge", "build_scene", "build_case_scene", "short_label", "SPLIT", "LEAF_KIND", "CUT"]
+
+
+def doctor_note(kb: KnowledgeBase) -> str:
+    """The disclaimer and when to see a doctor, as every picture's header says it."""
+    note = f"{kb.disclaimer} See a doctor for: " + "; ".join(flag.text for flag in kb.red_flags) + "."
+    if kb.medicine_flags:
+        names = ", ".join(kb.findings[flag.finding].name for flag in kb.medicine_flags)
+        note += f" A medicine can cause twitching; tell the doctor who prescribed it if one of these is true: {names}."
+    return note
+
