@@ -263,6 +263,8 @@ def test_answering_moves_along_the_path_to_a_result(watched, predictor):
     want = predictor.predict(answers)
     assert page.locator(".result h3").inner_text() == f"Most likely: {want.label} ({percent(want.probability)})"
     assert page.locator(".result .disclaimer").inner_text() == kb.disclaimer
+    n = len(answers)
+    assert f"{n} questions asked: 1 answered, {n - 1} unknown" in page.locator(".result").inner_text()
     assert page.locator(f'#tree li[data-node="{want.leaf}"]').get_attribute("class").count("on-path") == 1
     # Changing the first answer goes back to the first question.
     page.locator("#answers li button").first.click()

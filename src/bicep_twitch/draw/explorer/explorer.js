@@ -472,9 +472,11 @@
       ? el("div", { class: "triage see_doctor" }, ["What to do: see a doctor.", el("ul", null, r.reasons.map(function (t) { return el("li", { text: t }); }))])
       : el("div", { class: "triage self_care", text: "What to do: self-care is reasonable; see a doctor if it gets worse or does not settle." });
     var asked = answers.length;
+    var known = answers.filter(function (a) { return a[1] === a[1]; }).length;  // NaN: "don't know"
     return el("div", { class: "result" }, [
       el("h3", { tabindex: "-1", text: "Most likely: " + r.label + " (" + percent(r.probability) + ")" }),
-      el("p", { class: "hint", text: asked + " question" + (asked === 1 ? "" : "s") + " answered (a full form asks " + D.findings.length + ")." }),
+      el("p", { class: "hint", text: asked + " question" + (asked === 1 ? "" : "s") + " asked: " + known + " answered, " +
+        (asked - known) + " unknown (a full form asks " + D.findings.length + ")." }),
       told,
       el("h4", { text: "Every cause, most likely first" }),
       bars(r.differential),
