@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from functools import lru_cache
 from numbers import Real
 from typing import Any, Mapping
 
@@ -113,12 +114,15 @@ def encode_value(f: Finding, value: Any) -> float:
         if isinstance(value, str) and value in f.choices:
             return float(f.choices.index(value))
         raise _bad(f, value)
-    if _is_bool(value) or not isinstance(value, Real):
-        raise _bad(f, value)
-    try:
-        number = float(value)
-    except OverflowError:  # an int with hundreds of digits
-        raise _bad(f, value) from None
+    if type(value) is float:  # the common case, without the abstract-class checks below
+        number = value
+    else:
+        if _is_bool(value) or not isinstance(value, Real):
+            raise _bad(f, value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int with hundreds of digits
+            raise _bad(f, value) from None
     if math.isnan(number) or math.isinf(number):
         raise InvalidCaseError(
             f"'{f.id}' must be {f.allowed} (got {number!r}); "
@@ -164,13 +168,16 @@ def check_requirements(kb: KnowledgeBase, encoded: Mapping[str, float]) -> None:
     ``hours_after_workout`` only means something after a recent arm workout; a case that says
     there was none and still gives hours contradicts itself, and no answer to it is honest.
     """
-    for fid, value in encoded.items():
-        if math.isnan(value):
-            continue
-        for parent, wanted in kb.findings[fid].requires.items():
-            parent_value = encoded.get(parent, NAN)
-            if not math.isnan(parent_value) and bool(parent_value) != bool(wanted):
-                raise InvalidCaseError(contradiction_message(fid, parent, wanted))
+    for fid, parent, wanted in _follow_ups(kb):
+        value, parent_value = encoded.get(fid, NAN), encoded.get(parent, NAN)
+        if not math.isnan(value) and not math.isnan(parent_value) and bool(parent_value) != bool(wanted):
+            raise InvalidCaseError(contradiction_message(fid, parent, wanted))
+
+
+@lru_cache(maxsize=8)
+def _follow_ups(kb: KnowledgeBase) -> tuple[tuple[str, str, bool], ...]:
+    """(finding, parent, wanted) for every follow-up finding, in knowledge-base order."""
+    return tuple((fid, parent, wanted) for fid, f in kb.findings.items() for parent, wanted in f.requires.items())
 
 
 def encode_case(case: Any, kb: KnowledgeBase, *, strings_as_text: bool = False) -> list[float]:
@@ -184,7 +191,7 @@ def encode_case(case: Any, kb: KnowledgeBase, *, strings_as_text: bool = False) 
     InvalidCaseError
         Naming the finding, the value received and what is allowed.
     """
-    if not isinstance(case, Mapping):
+    if type(case) is not dict and not isinstance(case, Mapping):
         raise InvalidCaseError(
             f"a case must be a mapping of finding ids to values, e.g. {{\"movement\": \"spasm\"}} "
             f"(got {type(case).__name__})"
