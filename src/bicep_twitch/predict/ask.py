@@ -318,7 +318,7 @@ class Questionnaire:
     >>> print(out.getvalue().strip())
     1. How many cups of coffee, energy drinks or the like a day? (number, 0-30 cups a day, ? if unsure)
     > lots
-       'lots' is not a number: please answer a number from 0 to 30 cups a day (? if unsure, why to hear why it is asked)
+       'lots' is not a number: please answer a number from 0 to 30 cups a day (? if unsure, why to hear why it is asked).
     > 7
     """
 
