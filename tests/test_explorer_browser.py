@@ -25,6 +25,7 @@ from bicep_twitch.data.generate import TEST_STREAM, fully_answered_cases, iter_b
 from bicep_twitch.data.tables import compile_tables
 from bicep_twitch.draw.explorer import write_explorer
 from bicep_twitch.predict.ask import walk_tree
+from bicep_twitch.predict.result import used_answer_lines
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
@@ -132,6 +133,32 @@ def test_predict_in_the_page_equals_the_python_predictor(watched, predictor, gen
         leaves.add(want.leaf)
     assert {"see_doctor", "self_care"} <= {r["triage"] for r in got}
     assert len(leaves) > 100  # the cases reach many different leaves, not a handful
+    watched.check_quiet()
+
+
+def test_the_page_gives_the_reasons_path_and_open_questions_predict_gives(watched, predictor, generated_cases):
+    """"Why this cause", the path's answers and the questions that would make it surer, as Python has them."""
+    got = watched.page.evaluate("cases => cases.map(c => window.bicepTwitch.predict(c))", generated_cases)
+    counted = {"for": 0, "against": 0, "surer": 0, "via_other": 0}
+    for case, page in zip(generated_cases, got):
+        want = predictor.predict(case)
+        top = want.reasons[0]
+        mine = page["cause_reasons"]
+        assert mine["cause"] == top.cause and math.isclose(mine["probability"], top.probability, rel_tol=1e-9), case
+        for key, reasons in (("for", top.supporting), ("against", top.opposing)):
+            assert [r["finding"] for r in mine[key]] == [r.finding for r in reasons], (case, key)
+            for r, w in zip(mine[key], reasons):
+                assert r["direction"] == w.direction and math.isclose(r["odds_ratio"], w.odds_ratio, rel_tol=1e-9), case
+                assert (r["source"], r["source_cause"], r["said"]) == (w.source_text, w.source_cause, w.said), case
+                counted["via_other"] += w.source_cause not in (None, w.cause)
+            counted[key] += len(reasons)
+        assert page["summary"] == used_answer_lines(want), case
+        assert [q["finding"] for q in page["surer"]] == [q.finding for q in want.open_questions], case
+        for q, w in zip(page["surer"], want.open_questions):
+            assert math.isclose(q["expected_change"], w.expected_change, rel_tol=1e-9, abs_tol=1e-15), case
+        counted["surer"] += len(want.open_questions)
+    # The comparison covers every kind: reasons both ways, sources quoted from another cause, open questions.
+    assert all(n > 50 for n in counted.values()), counted
     watched.check_quiet()
 
 
@@ -270,6 +297,45 @@ def test_answering_moves_along_the_path_to_a_result(watched, predictor):
     page.locator("#answers li button").first.click()
     assert page.locator("#question .q").inner_text() == root_finding.question
     watched.check_quiet()
+
+
+@pytest.mark.parametrize("known", [{"takes_corticosteroid": True},
+                                   {"takes_corticosteroid": True, "recent_arm_workout": True}])
+def test_the_result_shows_why_the_path_and_what_would_make_it_surer(browser, page_url, predictor, known):
+    """On a phone: yes/no answers from ``known``, "don't know" to every other question; the result
+    shows what the text result shows, in the same order, and still fits the screen."""
+    kb = predictor.kb
+    w = Watched(browser, page_url, width=390, height=844)
+    page = w.page
+    by_question = {f.question: f for f in kb.findings.values()}
+    answers: dict = {}
+    while page.locator("#question .result").count() == 0:
+        f = by_question[page.locator("#question .q").inner_text()]
+        if f.id in known:
+            page.get_by_role("button", name="Yes" if known[f.id] else "No", exact=True).click()
+            answers[f.id] = known[f.id]
+        else:
+            page.get_by_role("button", name="Don’t know").click()
+    assert answers == known
+    want = predictor.predict(known)
+    top = want.reasons[0]
+    strong = [r for r in top.supporting + top.opposing if r.odds_ratio >= 1.1 or r.odds_ratio <= 1 / 1.1]
+    shown = [r for r in strong if r.direction == "for"][:3] + [r for r in strong if r.direction == "against"][:2]
+    items = page.locator(".result .reasons li").evaluate_all("els => els.map(e => e.textContent)")
+    assert len(items) == len(shown) >= len(known)
+    for text, r in zip(items, shown):
+        assert r.said in text and r.factor_words in text and r.source_text in text, text
+        if r.source_cause not in (None, r.cause):  # an answer that matters through another cause names it
+            assert kb.causes[r.source_cause].label in text
+    lists = page.locator(".result ul.why").evaluate_all("els => els.map(e => Array.from(e.children, li => li.textContent))")
+    assert lists[1] == used_answer_lines(want)
+    assert lists[2] == [q.question for q in want.open_questions[:3]]
+    more = len(want.open_questions) - 3
+    more_words = f"and {more} more on this path" if more > 0 else "more on this path"
+    assert (more_words in page.locator(".result").inner_text()) == (more > 0)
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    w.check_quiet()
+    w.page.close()
 
 
 @pytest.mark.parametrize("width", [390, 1280])

@@ -1,7 +1,8 @@
 """The explorer: one self-contained HTML page to browse the whole tree and answer its questions.
 
 The page carries everything it shows: the plain-data tree, the knowledge base's words, the
-questionnaire's rules and the triage rules, as one JSON object inside the HTML, beside the
+questionnaire's rules, the triage rules and the knowledge base's likelihood tables (for the
+result's reasons and open questions), as one JSON object inside the HTML, beside the
 script and style (package data in ``explorer/``). It needs no server and loads nothing.
 
 The tree goes in as parallel arrays, not one object per node, so a tree of thousands of leaves
@@ -23,6 +24,7 @@ from typing import Any
 
 from .._io import atomic_open, ensure_writable_dir
 from ..core.knowledge import CHOICE, YES_NO, KnowledgeBase, load_knowledge
+from ..core.likelihood import kb_model
 from ..core.model_folder import check_tree_matches, read_model_tree
 from ..core.tree import LEAF, TreeData
 from ..core.triage import DOCTOR_CAUSE_REASON, flag_rules, is_doctor_cause, screening_findings
@@ -74,9 +76,39 @@ def _finding_words(kb: KnowledgeBase) -> list[dict[str, Any]]:
         elif f.type == CHOICE:
             entry.update(choices=list(f.choices), choice_text=dict(f.choice_text))
         else:
-            entry.update(min=f.min, max=f.max, step=f.step, unit=f.unit)
+            entry.update(min=f.min, max=f.max, step=f.step, unit=f.unit, describe=f.describe)
         out.append(entry)
     return out
+
+
+def likelihood_tables(kb: KnowledgeBase) -> dict[str, Any]:
+    """The knowledge base's exact model as the page's reasons and open questions use it.
+
+    The tables of :class:`bicep_twitch.core.likelihood.KbModel`, written exactly (``repr``
+    round-trips), so the page adds the very logarithms Python adds; and for each finding the
+    source of every cause's own distribution of it (``null`` where the cause follows the
+    background) and the background's source, as the result quotes them.
+
+    Examples
+    --------
+    >>> from bicep_twitch.core.knowledge import load_knowledge
+    >>> t = likelihood_tables(load_knowledge())
+    >>> len(t["findings"]["weakness"]["logs"]) == 2 and len(t["log_prior"]) == len(t["causes"])
+    True
+    """
+    model = kb_model(kb)
+    findings = {}
+    for fid in kb.findings:
+        entry: dict[str, Any] = {
+            "outcomes": model.outcomes[fid],
+            "logs": model.logs[fid],
+            "sources": [d.source.text if (d := kb.causes[c].findings.get(fid)) else None for c in model.causes],
+            "background": kb.background[fid].source.text,
+        }
+        if fid in model.bounds:
+            entry["bounds"] = model.bounds[fid]
+        findings[fid] = entry
+    return {"causes": list(model.causes), "log_prior": model.log_prior, "findings": findings}
 
 
 def _number(x: float) -> float | str:
@@ -99,7 +131,7 @@ def explorer_data(tree: TreeData, kb: KnowledgeBase) -> dict[str, Any]:
     dict
         ``tree`` (parallel arrays; ``value`` exact at leaves, rounded elsewhere; ``edge_left`` and
         ``edge_right`` index ``words``), ``findings``, ``causes``, ``ask`` and ``triage`` rules,
-        ``disclaimer`` and ``summary``.
+        ``likelihood`` (:func:`likelihood_tables`), ``disclaimer`` and ``summary``.
 
     Examples
     --------
@@ -112,7 +144,7 @@ def explorer_data(tree: TreeData, kb: KnowledgeBase) -> dict[str, Any]:
     """
     check_tree_matches(tree, kb, "this explorer")
     words: dict[str, int] = {}
-    edge_left, edge_right, values, cuts = [], [], [], []
+    edge_left, edge_right, values, cuts, thresholds = [], [], [], [], []
     for node in range(tree.node_count):
         value = list(tree.value[node])
         if tree.children_left[node] == LEAF:
@@ -120,12 +152,14 @@ def explorer_data(tree: TreeData, kb: KnowledgeBase) -> dict[str, Any]:
             edge_right.append(-1)
             values.append(value)
             cuts.append(0)
+            thresholds.append(0)
             continue
         f = kb.findings[tree.features[tree.feature[node]]]
         for side, text in zip((edge_left, edge_right), edge_words(f, tree.cut[node], tree.missing_go_to_left[node])):
             side.append(words.setdefault(text, len(words)))
         values.append([round(p, DISPLAY_DECIMALS) if 0 < round(p, DISPLAY_DECIMALS) < 1 else p for p in value])
         cuts.append(_number(tree.cut[node]))
+        thresholds.append(_number(tree.threshold[node]))  # the explanation states these, not the cuts
     return {
         "format_version": DATA_FORMAT_VERSION,
         "tree": {
@@ -135,6 +169,7 @@ def explorer_data(tree: TreeData, kb: KnowledgeBase) -> dict[str, Any]:
             "right": list(tree.children_right),
             "feature": list(tree.feature),
             "cut": cuts,
+            "threshold": thresholds,
             "missing_left": [int(b) for b in tree.missing_go_to_left],
             "n": list(tree.n_samples),
             "value": values,
@@ -150,6 +185,7 @@ def explorer_data(tree: TreeData, kb: KnowledgeBase) -> dict[str, Any]:
         ],
         "ask": questionnaire_rules(kb),
         "triage": triage_rules(kb),
+        "likelihood": likelihood_tables(kb),
         "disclaimer": kb.disclaimer,
         "summary": {"nodes": tree.node_count, "leaves": len(tree.leaves()), "depth": tree.depth()},
     }
@@ -230,4 +266,4 @@ def write_model_explorer(model_dir: str | Path) -> Path:
 
 
 __all__ = ["explorer_data", "explorer_html", "write_explorer", "write_model_explorer", "questionnaire_rules",
-           "triage_rules", "EXPLORER_NAME"]
+           "triage_rules", "likelihood_tables", "EXPLORER_NAME"]

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from ..core.cases import decode_value
-from ..core.knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase, Source
+from ..core.knowledge import CHOICE, YES_NO, Finding, KnowledgeBase, Source
+from ..core.likelihood import KbModel, logit, normalise, kb_model
 from ..core.numbers import format_number
 from .explain import Explainer
 
@@ -127,100 +128,6 @@ def _factor(r: float) -> str:
     return f"{r:.1f}" if r < 10 else f"{r:.0f}"
 
 
-class KbModel:
-    """The knowledge base's likelihoods as plain Python: log P(answer | cause) per finding.
-
-    Built once per knowledge base (see :func:`kb_model`); the same numbers as
-    ``data.tables.compile_tables`` (distributions normalised; a number's bin weight spread
-    evenly over the bin's grid values; a value between two bins goes to the nearer one).
-    """
-
-    def __init__(self, kb: KnowledgeBase):
-        self.kb = kb
-        self.causes = kb.cause_ids
-        self.log_prior = [math.log(kb.causes[c].prior) for c in self.causes]
-        # For every finding: the probability of each outcome (choice, yes/no or bin) per cause.
-        self.outcomes: dict[str, list[list[float]]] = {}
-        self._bounds: dict[str, list[float]] = {}
-        self._logs: dict[str, list[list[float]]] = {}
-        for fid, f in kb.findings.items():
-            rows = []
-            for c in self.causes:
-                d = kb.distribution(c, fid)
-                if f.type == YES_NO:
-                    row = [1 - d.p_yes, d.p_yes]
-                elif f.type == CHOICE:
-                    row = [d.p[ch] for ch in f.choices]
-                else:
-                    row = list(d.weights)
-                total = sum(row)
-                rows.append([p / total for p in row])
-            self.outcomes[fid] = rows
-            sizes = f.bin_sizes() if f.type == NUMBER else (1,) * len(rows[0])
-            if f.type == NUMBER:
-                self._bounds[fid] = [hi + f.step / 2 for _, hi in f.bins[:-1]]
-            # log P(answer | cause) per outcome, every cause: worked out once, then looked up.
-            self._logs[fid] = [[math.log(row[k] / sizes[k]) for row in rows] for k in range(len(sizes))]
-
-    def outcome(self, fid: str, code: float) -> int:
-        """The outcome index of an encoded answer: its choice, no/yes, or the nearer bin."""
-        if fid in self._bounds:
-            return sum(1 for b in self._bounds[fid] if b < code)
-        return int(code)
-
-    def loglik(self, fid: str, code: float) -> list[float]:
-        """log P(answer | cause) for every cause (a number's point probability on its grid)."""
-        return self._logs[fid][self.outcome(fid, code)]
-
-    def known(self, row: Mapping[str, float]) -> dict[str, float]:
-        """The answered findings of ``row``, with a follow-up's precondition implied as yes.
-
-        "Hours after the workout" means there was a workout: the exact posterior counts the
-        parent's yes then, as ``bayes_posterior`` does.
-        """
-        known = {fid: x for fid, x in row.items() if x == x}
-        for fid in list(known):
-            for parent in self.kb.findings[fid].requires:
-                known.setdefault(parent, 1.0)
-        return known
-
-    def log_joint(self, known: Mapping[str, float]) -> list[float]:
-        """log P(cause, answers) for every cause; ``known`` as :meth:`known` returns it."""
-        total = list(self.log_prior)
-        for fid, x in known.items():
-            total = [t + v for t, v in zip(total, self.loglik(fid, x))]
-        return total
-
-    def posterior(self, known: Mapping[str, float]) -> list[float]:
-        """P(cause | answers), in knowledge-base cause order."""
-        return _normalise(self.log_joint(known))
-
-
-def _normalise(log_p: Sequence[float]) -> list[float]:
-    top = max(log_p)
-    p = [math.exp(v - top) for v in log_p]
-    total = sum(p)
-    return [v / total for v in p]
-
-
-def _logit(log_p: Sequence[float], j: int) -> float:
-    """log odds of entry ``j`` of an unnormalised log distribution."""
-    rest = [v for i, v in enumerate(log_p) if i != j]
-    top = max(rest)
-    return log_p[j] - (top + math.log(sum(math.exp(v - top) for v in rest)))
-
-
-_MODELS: dict[int, KbModel] = {}
-
-
-def kb_model(kb: KnowledgeBase) -> KbModel:
-    """The compiled :class:`KbModel` of ``kb``, built once per knowledge base object."""
-    model = _MODELS.get(id(kb))
-    if model is None or model.kb is not kb:
-        model = _MODELS[id(kb)] = KbModel(kb)
-    return model
-
-
 def said(f: Finding, code: float) -> str:
     """A known answer as a clause, as the explanation path says it: "takes a corticosteroid"."""
     return Explainer._said(f, code, decode_value(f, code))
@@ -247,7 +154,7 @@ def cause_reasons(kb: KnowledgeBase, row: Mapping[str, float], cause: str) -> Ca
     known = model.known(given)
     j = model.causes.index(cause)
     full = model.log_joint(known)
-    logit_all = _logit(full, j)
+    logit_all = logit(full, j)
     reasons = []
     for fid, code in given.items():
         # Leaving one answer out takes its likelihood away, and that of any precondition only
@@ -256,7 +163,7 @@ def cause_reasons(kb: KnowledgeBase, row: Mapping[str, float], cause: str) -> Ca
         without = full
         for g in gone:
             without = [t - v for t, v in zip(without, model.loglik(g, known[g]))]
-        delta = logit_all - _logit(without, j)
+        delta = logit_all - logit(without, j)
         if abs(delta) <= NEGLIGIBLE:
             continue
         direction = FOR if delta > 0 else AGAINST
@@ -267,7 +174,7 @@ def cause_reasons(kb: KnowledgeBase, row: Mapping[str, float], cause: str) -> Ca
         )
     reasons.sort(key=lambda r: -abs(r.log_odds))
     return CauseReasons(
-        cause, kb.causes[cause].label, _normalise(full)[j],
+        cause, kb.causes[cause].label, normalise(full)[j],
         tuple(r for r in reasons if r.direction == FOR), tuple(r for r in reasons if r.direction == AGAINST),
     )
 

@@ -170,18 +170,22 @@ def _factor_clause(kb: KnowledgeBase, r: Reason) -> str:
     return f"{r.factor_words}: it points to {other}" if r.direction == AGAINST else f"{r.factor_words}: less like {other}"
 
 
+def used_answer_lines(result: Result) -> list[str]:
+    """The answers the tree used on the path, one line per finding, repeated splits merged into one range."""
+    groups: dict[str, list[Step]] = {}
+    for step in result.path:
+        groups.setdefault(step.finding, []).append(step)
+    return [line for g in groups.values() if g[0].value is not None for line in summarize(g, result.kb)]
+
+
 def _path_lines(result: Result) -> list[str]:
     """The path for people: the answers the tree used (repeated splits merged into one range),
     then at most a few unanswered questions, those that could change the result most. Every
     step stays in ``result.path`` and the JSON output, however long the path."""
-    kb = result.kb
-    groups: dict[str, list[Step]] = {}
-    for step in result.path:
-        groups.setdefault(step.finding, []).append(step)
-    answered = [g for g in groups.values() if g[0].value is not None]
+    used = used_answer_lines(result)
     lines = ["The tree's path: your answers it used"]
-    if answered:
-        lines += [f"  - {line}" for group in answered for line in summarize(group, kb)]
+    if used:
+        lines += [f"  - {line}" for line in used]
     elif result.path:
         lines.append("  - none of your answers is tested on this path")
     else:

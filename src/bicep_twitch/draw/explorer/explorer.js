@@ -1,7 +1,8 @@
 // bicep-twitch explorer: the tree as a list to open and close, and the questionnaire beside it.
 // Everything comes from the JSON written by bicep_twitch/draw/explorer.py; nothing is loaded.
-// The walk, the leaf's differential and triage mirror the Python (core/tree.py, predict/ask.py,
-// predict/predictor.py, core/triage.py) and are tested against it in a browser.
+// The walk, the leaf's differential, triage, and the result's reasons, path and open questions
+// mirror the Python (core/tree.py, predict/ask.py, predict/predictor.py, core/triage.py,
+// predict/reasons.py, predict/explain.py) and are tested against it in a browser.
 (function () {
   "use strict";
 
@@ -168,15 +169,177 @@
     };
   }
 
+  // -- the exact model of the knowledge base: core/likelihood.py KbModel ---------------------------
+  // The tables are Python's own numbers (repr round-trips), added in Python's order.
+  var L = D.likelihood, LF = L.findings;
+  function outcomeOf(fid, code) {  // its choice, no/yes, or the nearer bin
+    var bounds = LF[fid].bounds;
+    if (!bounds) return code;
+    var k = 0;
+    bounds.forEach(function (b) { if (b < code) k++; });
+    return k;
+  }
+  function loglik(fid, code) { return LF[fid].logs[outcomeOf(fid, code)]; }
+  // given: [[finding id, code], ...] known answers in knowledge-base order. A follow-up implies
+  // its precondition as yes, appended after them (KbModel.known).
+  function knownOf(given) {
+    var known = new Map(given);
+    given.forEach(function (a) {
+      Object.keys(FIND[a[0]].requires || {}).forEach(function (p) { if (!known.has(p)) known.set(p, 1); });
+    });
+    return known;
+  }
+  function logJoint(known) {
+    var total = L.log_prior.slice();
+    known.forEach(function (code, fid) {
+      var v = loglik(fid, code);
+      for (var i = 0; i < total.length; i++) total[i] += v[i];
+    });
+    return total;
+  }
+  function sum(xs) { var t = 0; for (var i = 0; i < xs.length; i++) t += xs[i]; return t; }
+  function normalise(logP) {
+    var top = Math.max.apply(null, logP);
+    var p = logP.map(function (v) { return Math.exp(v - top); }), total = sum(p);
+    return p.map(function (v) { return v / total; });
+  }
+  function logit(logP, j) {
+    var rest = logP.filter(function (v, i) { return i !== j; });
+    var top = Math.max.apply(null, rest);
+    return logP[j] - (top + Math.log(sum(rest.map(function (v) { return Math.exp(v - top); }))));
+  }
+
+  // -- words for answers and thresholds: core/numbers.py, core/words.py, predict/explain.py -------
+  function formatThreshold(x) {  // Python's f"{x:.6g}"
+    var exp = Number(x.toExponential(5).split("e")[1]);
+    if (exp < -4 || exp >= 6) {
+      var parts = x.toExponential(5).split("e");
+      return String(parseFloat(parts[0])) + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
+    }
+    return String(parseFloat(x.toPrecision(6)));
+  }
+  function said(f, code) {  // Explainer._said: "takes a corticosteroid", "drinks 7 cups ..."
+    if (f.type === "number") {
+      var text = formatThreshold(code);
+      return f.describe.replace(/\{value\}/g, text).replace(/\{s\}/g, text === "1" ? "" : "s");
+    }
+    if (f.type === "yes/no") return code === 1 ? f.yes : f.no;
+    var choice = f.choices[code];
+    return choice in f.choice_text ? f.choice_text[choice] : f.name + " is " + choice;
+  }
+  function thresholdWords(f, low, high) {
+    var parts = [];
+    if (low !== null) parts.push("more than " + formatThreshold(low));
+    if (high !== null) parts.push("at most " + formatThreshold(high));
+    return parts.join(" and ") + (f.unit ? " " + f.unit : "");
+  }
+  // The answers the tree used, one line per finding, repeated number splits merged into one
+  // range (predict/explain.py summarize, as predict/result.py prints it for answered findings).
+  function pathSummary(row, path) {
+    var groups = new Map();
+    for (var i = 0; i + 1 < path.length; i++) {
+      var node = path[i], fid = nodeFinding[node].id;
+      if (!groups.has(fid)) groups.set(fid, []);
+      groups.get(fid).push([node, T.left[node] === path[i + 1]]);
+    }
+    var lines = [];
+    groups.forEach(function (steps, fid) {
+      var f = FIND[fid], x = row[f.index];
+      if (x !== x) return;
+      if (f.type !== "number") { lines.push(said(f, x)); return; }
+      var lows = [], highs = [];
+      steps.forEach(function (s) {
+        var t = readNumber(T.threshold[s[0]]);
+        if (isFinite(t)) (s[1] ? highs : lows).push(t);  // an infinite one only splits answered from not
+      });
+      lines.push(lows.length || highs.length
+        ? said(f, x) + ": " + thresholdWords(f, lows.length ? Math.max.apply(null, lows) : null, highs.length ? Math.min.apply(null, highs) : null)
+        : said(f, x));
+    });
+    return lines;
+  }
+
+  // -- reasons for and against a cause, and the open questions: predict/reasons.py ----------------
+  var NEGLIGIBLE = 1e-9;
+  function givenOf(row) {
+    var given = [];
+    D.findings.forEach(function (f) { if (row[f.index] === row[f.index]) given.push([f.id, row[f.index]]); });
+    return given;
+  }
+  function causeReasons(row, cause) {
+    var given = givenOf(row), known = knownOf(given), j = L.causes.indexOf(cause);
+    var givenIds = new Set(given.map(function (a) { return a[0]; }));
+    var full = logJoint(known), logitAll = logit(full, j), reasons = [];
+    given.forEach(function (a) {
+      var fid = a[0], code = a[1];
+      // Leaving one answer out takes away its likelihood and that of a precondition only it implied.
+      var gone = [fid].concat(Object.keys(FIND[fid].requires || {}).filter(function (p) {
+        return !givenIds.has(p) && !given.some(function (b) { return b[0] !== fid && p in (FIND[b[0]].requires || {}); });
+      }));
+      var without = full;
+      gone.forEach(function (g) {
+        var v = loglik(g, known.get(g));
+        without = without.map(function (t, i) { return t - v[i]; });
+      });
+      var delta = logitAll - logit(without, j);
+      if (Math.abs(delta) <= NEGLIGIBLE) return;
+      var direction = delta > 0 ? "for" : "against", ratio = Math.exp(delta);
+      var src = reasonSource(cause, fid, code, direction);
+      reasons.push({ finding: fid, value: decodeValue(FIND[fid], code), direction: direction, odds_ratio: ratio,
+        log_odds: Math.log(ratio), said: said(FIND[fid], code), source_cause: src[0], source: src[1] });
+    });
+    reasons.sort(function (a, b) { return Math.abs(b.log_odds) - Math.abs(a.log_odds); });  // stable
+    return {
+      cause: cause, probability: normalise(full)[j],
+      "for": reasons.filter(function (r) { return r.direction === "for"; }),
+      against: reasons.filter(function (r) { return r.direction === "against"; })
+    };
+  }
+  // The cause whose relationship with the finding explains the reason, and that source's text.
+  function reasonSource(cause, fid, code, direction) {
+    var t = LF[fid], ci = L.causes.indexOf(cause);
+    if (t.sources[ci] !== null) return [cause, t.sources[ci]];
+    var k = outcomeOf(fid, code), base = t.outcomes[ci][k], sign = direction === "against" ? 1 : -1;
+    var best = -1, bestGap = 0;
+    L.causes.forEach(function (other, i) {
+      if (i === ci || t.sources[i] === null) return;
+      var gap = sign * (Math.log(t.outcomes[i][k]) - Math.log(base));
+      if (gap > bestGap) { best = i; bestGap = gap; }
+    });
+    return best < 0 ? [null, t.background] : [L.causes[best], t.sources[best]];
+  }
+  // Unanswered findings ranked by the expected absolute change of the cause's probability.
+  function openQuestions(row, cause, findings) {
+    var known = knownOf(givenOf(row)), j = L.causes.indexOf(cause);
+    var posterior = normalise(logJoint(known)), now = posterior[j], ranked = [];
+    findings.filter(function (fid, i) { return findings.indexOf(fid) === i && !known.has(fid); }).forEach(function (fid) {
+      var rows = LF[fid].outcomes, change = 0;
+      for (var k = 0; k < rows[0].length; k++) {
+        var joint = posterior.map(function (p, i) { return p * rows[i][k]; }), mass = sum(joint);
+        change += mass * Math.abs(joint[j] / mass - now);
+      }
+      ranked.push({ finding: fid, expected_change: change });
+    });
+    ranked.sort(function (a, b) { return b.expected_change - a.expected_change; });  // stable: path order breaks ties
+    return ranked;
+  }
+
   function resultOf(row) {
     var path = decisionPath(row);
     var leaf = path[path.length - 1];
     var diff = differential(leaf);
     var cause = diff[0][0];
     var told = triage(diff, row);
+    var unanswered = [];
+    for (var i = 0; i + 1 < path.length; i++) {
+      var f = nodeFinding[path[i]];
+      if (row[f.index] !== row[f.index]) unanswered.push(f.id);
+    }
     return {
       cause: cause, label: CAUSE[cause].label, probability: diff[0][1], differential: diff, leaf: leaf, path: path,
-      triage: told.triage, red_flags: told.red_flags, reasons: told.reasons, advice: told.advice
+      triage: told.triage, red_flags: told.red_flags, reasons: told.reasons, advice: told.advice,
+      cause_reasons: causeReasons(row, cause), summary: pathSummary(row, path),
+      surer: openQuestions(row, cause, unanswered)
     };
   }
   // answers as the Python API takes them: {finding id: value}, absent or null = unknown.
@@ -453,21 +616,7 @@
   function resultCard(given) {
     var c = {};
     given.forEach(function (code, fid) { c[fid] = decodeValue(FIND[fid], code); });
-    var r = predict(c), row = encodeCase(c);
-    var branches = new Map();  // finding -> the branches taken on it, in path order (a number may recur)
-    for (var i = 0; i + 1 < r.path.length; i++) {
-      var fid = nodeFinding[r.path[i]].id, branch = "\u201C" + edgeWords(r.path[i + 1]) + "\u201D";
-      if (!branches.has(fid)) branches.set(fid, []);
-      if (branches.get(fid).indexOf(branch) < 0) branches.get(fid).push(branch);
-    }
-    // As the text result has it: the answers the tree used, then the unanswered findings in one paragraph.
-    var why = [], unknown = [];
-    branches.forEach(function (taken, fid) {
-      var f = FIND[fid], x = row[f.index], list = taken.join(" then ");
-      if (x !== x) unknown.push(f.name + " (as for " + list + ")");
-      else why.push(capital(f.name) + ": " + saidWords(f, x) + (f.type === "number" ? " (" + list + ")" : ""));
-    });
-    if (!why.length) why.push(r.path.length > 1 ? "none of your answers is tested on this path" : "the tree asks nothing: it gives the same answer for every case");
+    var r = predict(c);
     var told = r.triage === "see_doctor"
       ? el("div", { class: "triage see_doctor" }, ["What to do: see a doctor.", el("ul", null, r.reasons.map(function (t) { return el("li", { text: t }); }))])
       : el("div", { class: "triage self_care", text: "What to do: self-care is reasonable; see a doctor if it gets worse or does not settle." });
@@ -481,13 +630,60 @@
       el("h4", { text: "Every cause, most likely first" }),
       bars(r.differential),
       el("h4", { text: "Advice" }),
-      el("p", { text: r.advice }),
-      el("h4", { text: "Why: the tree\u2019s path for your answers" }),
-      el("ul", { class: "why" }, why.map(function (t) { return el("li", { text: t }); })),
-      unknown.length ? el("p", { class: "hint", text: "Not answered, so the tree went the way it learned for unknown answers: " + unknown.join("; ") + "." }) : null,
+      el("p", { text: r.advice })
+    ].concat(whyCause(r), treePath(r), [
       el("p", { class: "disclaimer", text: D.disclaimer }),
       el("button", { type: "button", class: "restart", text: "Start again", onclick: function () { backTo(0); } })
-    ]);
+    ]));
+  }
+  // As the text result (predict/result.py) has them: a few reasons, the path, a few open questions.
+  var TEXT_FOR = 3, TEXT_AGAINST = 2, TEXT_OPEN = 3, TEXT_MIN_FACTOR = 1.1;
+  function factorWords(r) {
+    var x = r.odds_ratio >= 1 ? r.odds_ratio : 1 / r.odds_ratio;
+    return (r.odds_ratio >= 1 ? "odds x" : "odds /") + x.toFixed(x < 10 ? 1 : 0);
+  }
+  function factorClause(r, cause) {
+    if (r.source_cause === null || r.source_cause === cause) return factorWords(r);
+    var other = CAUSE[r.source_cause].label;
+    return factorWords(r) + (r.direction === "against" ? ": it points to " + other : ": less like " + other);
+  }
+  function whyCause(r) {
+    var cr = r.cause_reasons, least = Math.log(TEXT_MIN_FACTOR);
+    var strong = function (x) { return Math.abs(x.log_odds) >= least; };
+    var shown = cr["for"].filter(strong).slice(0, TEXT_FOR).map(function (x) { return ["+", x]; })
+      .concat(cr.against.filter(strong).slice(0, TEXT_AGAINST).map(function (x) { return ["\u2212", x]; }));
+    var quoted = new Set();
+    var items = shown.map(function (sx) {
+      var x = sx[1], source = quoted.has(x.source) ? "(the same source as above)" : x.source;
+      quoted.add(x.source);
+      return el("li", { class: sx[1].direction }, [
+        el("span", { class: "sign", "aria-hidden": "true", text: sx[0] + " " }),
+        el("span", { class: "sr", text: x.direction === "for" ? "For: " : "Against: " }),
+        x.said + " (" + factorClause(x, cr.cause) + ")",
+        el("span", { class: "source", text: source })
+      ]);
+    });
+    if (!items.length) items.push(el("li", { text: "none of your answers speaks much for or against it" }));
+    return [
+      el("h4", { text: "Why this cause" }),
+      el("p", { class: "hint", text: "The answers that weigh most, each on its own (by the knowledge base):" }),
+      el("ul", { class: "why reasons" }, items)
+    ];
+  }
+  function treePath(r) {
+    var lines = r.summary.length ? r.summary : [r.path.length > 1 ? "none of your answers is tested on this path"
+      : "the tree asks nothing: it gives the same answer for every case"];
+    var out = [
+      el("h4", { text: "The tree\u2019s path: your answers it used" }),
+      el("ul", { class: "why" }, lines.map(function (t) { return el("li", { text: t }); }))
+    ];
+    if (r.surer.length) {
+      var more = r.surer.length - TEXT_OPEN;
+      out.push(el("p", { class: "hint", text: "Answering these would make the result surer:" }),
+        el("ul", { class: "why" }, r.surer.slice(0, TEXT_OPEN).map(function (q) { return el("li", { text: FIND[q.finding].question }); })));
+      if (more > 0) out.push(el("p", { class: "hint", text: "and " + more + " more on this path" }));
+    }
+    return out;
   }
 
   // -- start ---------------------------------------------------------------------------------------
