@@ -245,13 +245,8 @@ def as_classifier(tree: DecisionTreeRegressor, values: np.ndarray, classes: Sequ
     return clf
 
 
-def fit_tree(rows: TrainingRows, *, max_depth: int, max_leaf_nodes: int, seed: int,
-             value_rows: TrainingRows | None = None) -> DecisionTreeClassifier:
-    """The whole recipe: grow on ``rows``, give nodes the mean posterior, return a classifier.
-
-    Node probabilities are weighted means over ``value_rows`` (default ``rows``): callers pass
-    only the cases drawn as people answer when the split cases include others (fully answered
-    ones), so that probabilities are calibrated for the people who use the tool.
+def fit_tree(rows: TrainingRows, *, max_depth: int, max_leaf_nodes: int, seed: int) -> DecisionTreeClassifier:
+    """The whole recipe: grow on ``rows``, give nodes their weighted mean posterior, return a classifier.
 
     Examples
     --------
@@ -264,8 +259,7 @@ def fit_tree(rows: TrainingRows, *, max_depth: int, max_leaf_nodes: int, seed: i
     [[0.3, 0.7]]
     """
     grown = grow_tree(rows, max_depth=max_depth, max_leaf_nodes=max_leaf_nodes, seed=seed)
-    values = value_rows or rows
-    means = node_means(grown, values.X, values.posterior, values.weight)
+    means = node_means(grown, rows.X, rows.posterior, rows.weight)
     params = {"max_depth": max_depth, "max_leaf_nodes": max_leaf_nodes, "min_samples_leaf": MIN_SAMPLES_LEAF,
               "random_state": seed}
     return as_classifier(grown, means, rows.classes, params=params)

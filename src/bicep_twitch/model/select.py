@@ -92,12 +92,10 @@ def truncated_leaves(path_ranks: np.ndarray, paths: np.ndarray, max_leaf_nodes: 
 
 
 def cross_validate(rows: TrainingRows, *, seed: int, folds: int = CV_FOLDS, depths: Sequence[int] = DEPTH_GRID,
-                   leaf_counts: Sequence[int] = LEAF_GRID, extra: TrainingRows | None = None,
-                   threads: int = THREADS) -> dict[str, Any]:
+                   leaf_counts: Sequence[int] = LEAF_GRID, threads: int = THREADS) -> dict[str, Any]:
     """Score every (depth, leaf count) by k-fold cross-validation, and choose the size.
 
-    Each fold's tree is grown on its training part (plus ``extra``, the fully answered cases,
-    which help choose splits and are never scored), its nodes given the mean posterior of that
+    Each fold's tree is grown on its training part, its nodes given the mean posterior of that
     part as the final tree's are, and scored on the held-out part, weighted back to natural cases.
     """
     splits = list(KFold(n_splits=folds, shuffle=True, random_state=seed).split(rows.X))
@@ -107,8 +105,7 @@ def cross_validate(rows: TrainingRows, *, seed: int, folds: int = CV_FOLDS, dept
     def run(job):
         depth, fold = job
         fit_part, held = rows.take(splits[fold][0]), rows.take(splits[fold][1])
-        grown = grow_tree(fit_part if extra is None else TrainingRows.stack([fit_part, extra]),
-                          max_depth=depth, max_leaf_nodes=largest, seed=seed)
+        grown = grow_tree(fit_part, max_depth=depth, max_leaf_nodes=largest, seed=seed)
         values = node_means(grown, fit_part.X, fit_part.posterior, fit_part.weight)
         paths = padded_paths(grown, held.X)
         path_ranks = expansion_order(grown)[paths]

@@ -121,9 +121,10 @@ def train_model(
     test = encode_split(test_frame, tables, what="test data")
     del train_frame, test_frame
 
-    n_proposal = round(PROPOSAL_SHARE * len(train.X))
-    say(f"drawing {n_proposal:,} proposal cases (every cause equally likely) and their exact posterior")
+    say(f"drawing {PROPOSAL_SHARE:g} proposal case per training case (every cause equally likely) and their "
+        "exact posterior")
     rows = training_rows(train, tables, seed=seed)
+    n_proposal = len(rows.X) - len(train.X)
     say(f"cross-validating the tree's size on {len(rows.X):,} cases (a minute or so)")
     cv = cross_validate(rows, seed=seed)
     size = {k: cv["chosen"][k] for k in ("max_depth", "max_leaf_nodes")}
@@ -224,8 +225,9 @@ def _previous_recipe(train: Encoded, test: Encoded, fresh: Encoded, full: Encode
     def proba(X: np.ndarray) -> np.ndarray:
         return values[old.apply(X)]
 
+    fresh_proba = proba(fresh.X)
     old_kb = dataclasses.replace(kb, medicine_flags=())
-    tradeoff = triage_tradeoff(proba(fresh.X), fresh.posterior, fresh.X, classes=fresh.classes, kb=old_kb,
+    tradeoff = triage_tradeoff(fresh_proba, fresh.posterior, fresh.X, classes=fresh.classes, kb=old_kb,
                                thresholds=(OFF,))
     return {
         **PREVIOUS_RECIPE,
@@ -233,9 +235,10 @@ def _previous_recipe(train: Encoded, test: Encoded, fresh: Encoded, full: Encode
         "depth": int(old.get_depth()),
         "test": accuracy_block(proba(test.X), test.y, test.posterior),
         "fully_answered": accuracy_block(proba(full.X), full.y, full.posterior),
-        "fidelity": fidelity_scores(proba(fresh.X), fresh.posterior, fresh.y, classes=fresh.classes),
+        "fidelity": fidelity_scores(fresh_proba, fresh.posterior, fresh.y, classes=fresh.classes),
         "triage": next(r for r in tradeoff["rows"] if r["threshold"] == OFF),
     }
 
 
-__all__ = ["train_model", "training_rows", "fit_previous_recipe", "PREVIOUS_RECIPE", "REPORT_NAME", "DEFAULT_DATA_DIR", "DEFAULT_MODEL_DIR"]
+__all__ = ["train_model", "training_rows", "fit_previous_recipe", "PREVIOUS_RECIPE", "REPORT_NAME", "DEFAULT_DATA_DIR",
+           "DEFAULT_MODEL_DIR"]
