@@ -113,11 +113,7 @@ def triage_tradeoff(proba: np.ndarray, posterior: np.ndarray, X: np.ndarray, *, 
     likely = exact_doctor >= DOCTOR_LIKELY
     pred = proba.argmax(axis=1)
     answer = lambda fid: X[:, index[fid]]  # noqa: E731 - the triage rules read answers by finding id
-    with np.errstate(invalid="ignore"):  # NaN (unknown) raises no flag
-        flagged = np.zeros(len(X), dtype=bool)
-        for _, raised in red_flags(kb, answer):
-            flagged |= raised
-    benign = (exact_doctor < CLEARLY_BENIGN) & ~flagged
+    benign = (exact_doctor < CLEARLY_BENIGN) & ~red_flag_mask(X, kb)
     rows = []
     for t in sorted(set(thresholds) | {kb.doctor_threshold}):
         with np.errstate(invalid="ignore"):
