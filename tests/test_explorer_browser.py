@@ -367,3 +367,50 @@ def test_a_doctor_cause_first_and_causes_the_tree_never_saw(browser, toy_model, 
     assert sum(p == 0 for _, p in got[0]["differential"]) >= len(toy.kb.causes) - len(toy.tree.classes)
     w.check_quiet()
     w.page.close()
+
+
+def test_a_person_typing_answers_only_what_they_typed(watched, predictor):
+    """Keys as a person presses them: a number and Enter, then Enter again, Tab to a button, Space.
+
+    Enter on a number used to answer the next question too ("Yes, I take a corticosteroid"): the
+    key press submitted the number, focus moved to the next question's first button, and the same
+    press clicked it. Every recorded answer must be one the person gave.
+    """
+    page, kb = watched.page, predictor.kb
+    typed: list[tuple[str, str]] = []
+    for _ in range(12):
+        if page.locator("#question .result").count():
+            break
+        question = page.locator("#question .q").inner_text()
+        f = next(f for f in kb.findings.values() if f.question == question)
+        before = page.locator("#answers li .said").count()
+        if f.type == "number":
+            if page.evaluate("document.activeElement.tagName") != "INPUT":
+                page.locator("#question input").click()  # the page opens with nothing focused
+            page.keyboard.type("3")
+            page.keyboard.press("Enter")
+            typed.append((f.id, "3"))
+        else:
+            # Enter while the question itself has focus answers nothing ...
+            if typed:
+                assert page.evaluate("document.activeElement.className") == "q"
+            page.keyboard.press("Enter")
+            page.keyboard.press("Escape")
+            assert page.locator("#answers li .said").count() == before
+            assert page.locator("#question .q").inner_text() == question
+            # ... a person tabs to "No" (the second button) and presses Space.
+            page.keyboard.press("Tab")
+            page.keyboard.press("Tab")
+            assert page.evaluate("document.activeElement.textContent") == "No" or f.type == "choice"
+            page.keyboard.press("Space")
+            typed.append((f.id, "no" if f.type == "yes/no" else f.choices[1]))
+        assert page.locator("#answers li .said").count() == before + 1, f"one key press answered more than {f.id}"
+    said = page.locator("#answers li .said").all_inner_texts()
+    assert len(said) == len(typed)
+    for (fid, value), words in zip(typed, said):
+        f = kb.findings[fid]
+        if f.type == "number":
+            assert words.startswith("3"), (fid, words)
+        elif f.type == "yes/no":
+            assert words.lower().startswith("no"), (fid, words)
+    watched.check_quiet()

@@ -570,7 +570,9 @@
     }
     questionEl.replaceChildren(state.need !== null ? questionCard(state) : resultCard(given));
     if (focus) {
-      var first = questionEl.querySelector("input, button, h3");
+      // Focus goes to a number box or to the question itself, never to an answer button: a key
+      // that is still down (Enter after a number) or repeats must not answer the next question.
+      var first = questionEl.querySelector("input") || questionEl.querySelector(".q, h3");
       if (first) first.focus();
     }
   }
@@ -595,14 +597,18 @@
         }
         answer(f.id, x);
       };
-      input.addEventListener("keydown", function (e) { if (e.key === "Enter") submit(); });
+      input.addEventListener("keydown", function (e) {
+        if (e.key !== "Enter") return;
+        e.preventDefault();  // the key press ends here: it is not also a click on what gets focus next
+        if (!e.repeat) submit();
+      });
       controls.push(input, el("span", { class: "hint", text: f.unit }), el("button", { type: "button", class: "primary", text: "OK", onclick: submit }));
     }
     controls.push(el("button", { type: "button", text: "Don\u2019t know", onclick: function () { answer(f.id, NaN); } }));
     return el("div", { class: "card" }, [
       state.screen ? el("p", { class: "screen-note", text: "Before the result: a few safety questions everyone is asked, because these call for a doctor or a medicine can cause twitching." }) : null,
       el("div", { class: "n", text: "Question " + number }),
-      el("p", { class: "q", id: "q-text", text: f.question }),
+      el("p", { class: "q", id: "q-text", tabindex: "-1", text: f.question }),
       el("div", { class: "choices", role: "group", "aria-labelledby": "q-text" }, controls),
       error,
       state.screen ? null : el("div", { class: "stop" }, [el("button", { type: "button", class: "link", text: "Stop here: count the rest as unknown", onclick: function () {
