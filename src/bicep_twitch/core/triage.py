@@ -116,11 +116,11 @@ def triage(
     --------
     >>> from bicep_twitch.core.knowledge import load_knowledge
     >>> kb = load_knowledge()
-    >>> p = {"caffeine": 0.5, "medication": 0.3, "autoimmune": 0.15}
+    >>> p = {"caffeine": 0.4, "medication": 0.35, "autoimmune": 0.2}
     >>> t = triage(kb, is_top=lambda c: c == "caffeine", probability=lambda c: p.get(c, 0.0),
     ...            answer=lambda f: 1.0 if f == "weakness" else float("nan"))
     >>> t.verdict, t.red_flags, round(t.doctor_probability, 2), t.doctor_causes_likely
-    ('see_doctor', ('weakness',), 0.45, True)
+    ('see_doctor', ('weakness',), 0.55, True)
     """
     threshold = kb.doctor_threshold if doctor_threshold is None else doctor_threshold
     doctor_first = reduce(or_, (is_top(c) for c in kb.see_doctor_causes), False)
@@ -145,8 +145,8 @@ def triage_reasons(kb: KnowledgeBase, cause: str | None, flagged: Sequence[str],
     --------
     >>> from bicep_twitch.core.knowledge import load_knowledge
     >>> kb = load_knowledge()
-    >>> triage_reasons(kb, "stress_anxiety", ("takes_diuretic",), [("stress_anxiety", 0.6), ("medication", 0.4)])
-    ['the causes a doctor should examine are, together, likely enough (40%)', \
+    >>> triage_reasons(kb, "stress_anxiety", ("takes_diuretic",), [("stress_anxiety", 0.5), ("medication", 0.5)])
+    ['the causes a doctor should examine are, together, likely enough (50%)', \
 'you take a diuretic, a medicine that can cause twitching']
     """
     reasons = []
