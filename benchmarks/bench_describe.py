@@ -53,7 +53,7 @@ def score(cases, parse) -> dict:
 
 
 def speed(texts, parse, repeat: int) -> float:
-    """Descriptions read per second (best of ``repeat`` passes over all of them)."""
+    """Texts read per second (best of ``repeat`` passes over all of them)."""
     best = float("inf")
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -77,41 +77,54 @@ ORDINARY = ["switching", "stressed", "stretches", "weekend", "medical", "tingly"
             "nothing", "started", "yesterday", "morning", "constant", "biceps", "slowly", "weights", "totally"]
 
 
+def rapidfuzz_close():
+    """describe._close_word done by rapidfuzz (same rule: same first letter, similarity >= cutoff), or None."""
+    try:
+        from rapidfuzz import fuzz, process
+    except ImportError:
+        return None
+
+    def close(word, known, cutoff):
+        best = process.extractOne(word, [w for w in known if w[0] == word[0]], scorer=fuzz.ratio,
+                                  score_cutoff=cutoff * 100)
+        return best[0] if best else None
+
+    return close
+
+
 def misspellings(repeat: int) -> None:
     """Which word each misspelling is mended to, by difflib and by rapidfuzz, and how fast."""
     vocab = describe._vocabulary()
     words, cutoff = vocab.spelling_words, vocab.spelling_cutoff
     finders = {"difflib (ours)": describe._close_word}
-    try:
-        from rapidfuzz import fuzz, process
+    if rapidfuzz_close() is not None:
+        finders["rapidfuzz"] = rapidfuzz_close()
 
-        def rapid(word, known, cut):
-            best = process.extractOne(word, [w for w in known if w[0] == word[0]], scorer=fuzz.ratio,
-                                      score_cutoff=cut * 100)
-            return best[0] if best else None
+    def mender(close):
+        return lambda word: word if word in words else (close(word, words, cutoff) or word)
 
-        finders["rapidfuzz"] = rapid
-    except ImportError:
-        pass
-    print(f"misspellings: {len(MISSPELT)} misspelt, {len(ORDINARY)} ordinary words (known words left alone)")
+    expected = {**MISSPELT, **{w: w for w in ORDINARY}}
+    compare(f"misspellings: {len(MISSPELT)} misspelt and {len(ORDINARY)} ordinary words (to be left alone)",
+            expected, {name: mender(close) for name, close in finders.items()}, "words", repeat)
+
+
+def compare(title: str, expected: dict, readers: dict, unit: str, repeat: int) -> None:
+    """Each reader's right and wrong answers on ``expected`` (input -> answer), and its speed against the first."""
+    print(title)
     base = None
-    for name, close in finders.items():
-        def mend(word):
-            return word if word in words else (close(word, words, cutoff) or word)
-        right = sum(mend(w) == want for w, want in MISSPELT.items())
-        wrong = sum(mend(w) not in (want, w) for w, want in MISSPELT.items())
-        spoilt = [w for w in ORDINARY if mend(w) != w]
-        tokens = list(MISSPELT) + ORDINARY
-        best = float("inf")
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            for w in tokens:
-                mend(w)
-            best = min(best, time.perf_counter() - t0)
-        rate = len(tokens) / best
+    for name, read in readers.items():
+        def answer(x):
+            try:
+                return read(x)
+            except Exception:  # noqa: BLE001 - a library refusing an input counts as not read
+                return None
+        got = {x: answer(x) for x in expected}
+        right = [x for x, want in expected.items() if got[x] == want]
+        wrong = [x for x, want in expected.items() if got[x] is not None and got[x] != want]
+        rate = speed(list(expected), answer, repeat)
         base = base or rate
-        print(f"  {name:16} mended {right}/{len(MISSPELT)}, mis-mended {wrong}, ordinary words changed "
-              f"{len(spoilt)} {spoilt}  {rate:,.0f} words/s ({rate / base:.2f}x ours)")
+        print(f"  {name:16} right {len(right)}/{len(expected)}, wrong {len(wrong)} {wrong}  "
+              f"{rate:,.0f} {unit}/s ({rate / base:.2f}x ours)")
 
 
 # Amounts as people write them (-> value), read by our table and by the number-word libraries.
@@ -135,26 +148,8 @@ def number_words(repeat: int) -> None:
         readers["text2num"] = lambda t: text2num(t, "en")
     except ImportError:
         pass
-    print(f"amounts: {len(AMOUNTS)} phrases (digits, number words, rough amounts, ranges)")
-    base = None
-    for name, read in readers.items():
-        def value(t):
-            try:
-                return float(read(t))
-            except Exception:  # noqa: BLE001 - a library refusing a phrase counts as not read
-                return None
-        got = {t: value(t) for t in AMOUNTS}
-        right = sum(got[t] == want for t, want in AMOUNTS.items())
-        wrong = sum(got[t] is not None and got[t] != want for t, want in AMOUNTS.items())
-        best = float("inf")
-        for _ in range(repeat):
-            t0 = time.perf_counter()
-            for t in AMOUNTS:
-                value(t)
-            best = min(best, time.perf_counter() - t0)
-        rate = len(AMOUNTS) / best
-        base = base or rate
-        print(f"  {name:16} right {right}/{len(AMOUNTS)}, wrong {wrong}  {rate:,.0f} phrases/s ({rate / base:.2f}x ours)")
+    compare(f"amounts: {len(AMOUNTS)} phrases (digits, number words, rough amounts, ranges)",
+            AMOUNTS, {name: (lambda t, read=read: float(read(t))) for name, read in readers.items()}, "phrases", repeat)
 
 
 def main() -> None:
@@ -177,25 +172,18 @@ def main() -> None:
         variants["text2num alpha2digit first"] = lambda text: ours(alpha2digit(text, "en"))
     except ImportError:
         print("text2num not installed: not measured")
-    try:
-        from rapidfuzz import process, fuzz
-
-        def rapid_close(word, words, cutoff):
-            candidates = [w for w in words if w[0] == word[0]]
-            best = process.extractOne(word, candidates, scorer=fuzz.ratio, score_cutoff=cutoff * 100)
-            return best[0] if best else None
-
+    if rapidfuzz_close() is None:
+        print("rapidfuzz not installed: not measured")
+    else:
         def with_rapidfuzz(text):
             saved = describe._close_word
-            describe._close_word = rapid_close
+            describe._close_word = rapidfuzz_close()
             try:
                 return ours(text)
             finally:
                 describe._close_word = saved
 
         variants["rapidfuzz for misspellings"] = with_rapidfuzz
-    except ImportError:
-        print("rapidfuzz not installed: not measured")
 
     texts = [c["text"] for c in data["cases"]]
     base_speed = None
