@@ -80,6 +80,15 @@ def test_a_text_with_no_finding_reads_nothing(text):
         ("weakness: none", {"weakness": False}),
         ("not only in my bicep", {}),  # a double negative is left alone
         ("no twitching elsewhere", {"other_muscles_affected": False}),  # a 'no' phrase, not a negated twitch
+        # A body part takes the negation of the movement word it goes with.
+        ("no twitching in my legs", {"other_muscles_affected": False}),
+        ("bicep twitches but no cramps in my legs", {"movement": "twitch", "other_muscles_affected": False}),
+        ("calves twitch too. bicep twitching", {"other_muscles_affected": True, "movement": "twitch"}),
+        ("twitching, my legs are fine", {"movement": "twitch"}),
+        ("pain in my shoulder and bicep twitch", {"movement": "twitch"}),
+        # A 'no' phrase after a list of unclear reach is a statement of its own.
+        ("no trouble swallowing, breathing is fine", {"trouble_swallowing_or_speaking": False, "short_of_breath": False}),
+        ("it's not constant, comes and goes", {"continuous": False}),
     ],
 )
 def test_negation_and_its_scope(text, expected):
@@ -188,6 +197,9 @@ def test_today_defaults_to_the_local_date():
         ("pee is dark like cola", {"dark_urine_after_exercise": True}),
         ("stopped drinking 3 days ago", {"stopped_drinking_recently": True}),
         ("quit drinking 5 years ago", {}),
+        ("i quit drinking coffee last month", {}),
+        # After stopping, the amount asked is the usual one: "no drink in 4 days" is not 0 a day.
+        ("haven't had a drink in 4 days", {"stopped_drinking_recently": True}),
         ("quit caffeine last week", {"caffeine_cups_per_day": 0}),
     ],
 )
@@ -226,6 +238,7 @@ def test_every_plain_medicine_name_reads_its_class_and_no_other(fid):
         ("on steroids", {}),  # anabolic or corticosteroid: not said
         ("not on steroids", {"takes_corticosteroid": False}),
         ("took predisone", {"takes_corticosteroid": True}),  # misspelt
+        ("took prednisone 2 years ago but not anymore", {}),
     ],
 )
 def test_medicine_names(text, expected):

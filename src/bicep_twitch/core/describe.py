@@ -180,13 +180,15 @@ class _Vocabulary:
     duration_anchor: re.Pattern
     onset: tuple[str, str, tuple[tuple[str, re.Pattern], ...]]  # (finding, parent, choices)
     parts: re.Pattern
-    parts_need: re.Pattern
+    parts_adding: re.Pattern
     parts_not_after: re.Pattern
     parts_not_before: re.Pattern
     medicine_classes: tuple[str, ...]
     medicine_names: tuple[tuple[str, re.Pattern], ...]
     medicine_none: tuple[re.Pattern, ...]
     medicine_only: tuple[re.Pattern, ...]
+    medicine_past: re.Pattern
+    stopped: tuple[str, str]  # (the stopped-drinking finding, the amount it voids a zero of)
     spelling_words: frozenset[str]
     spelling_min: int
     spelling_cutoff: float
@@ -260,8 +262,6 @@ def _compile(raw: Mapping[str, Any]) -> _Vocabulary:
                                            needs_movement_in_clause=p["needs_in_clause"] == movement))
                     else:
                         rules.append(_Rule(fid, kind, re.compile(r"\b(?:" + p + ")"), kind == "yes"))
-            if fid == "other_muscles_affected":
-                parts_spec = spec
         if kb_finding is not None and kb_finding.type != types[fid]:
             raise VocabularyError(f"vocabulary finding {fid!r} is read as {types[fid]} but the knowledge base says {kb_finding.type}")
     onset_spec = findings["weakness_onset"]
@@ -280,6 +280,7 @@ def _compile(raw: Mapping[str, Any]) -> _Vocabulary:
         medicine_names.append((fid, names))
         rules.append(_Rule(fid, "yes", names, True))
         rules += [_Rule(fid, "negated_only", re.compile(_words_regex([p])), False) for p in spec.get("negated_only", ())]
+    parts_spec = findings["other_muscles_affected"]
     grids = {fid: (f.min, f.max, f.step) for fid, f in kb.findings.items() if f.type == NUMBER}
     missing = [fid for fid, kind in types.items() if kind == NUMBER and fid not in grids]
     if missing:
@@ -309,13 +310,15 @@ def _compile(raw: Mapping[str, Any]) -> _Vocabulary:
         duration_anchor=re.compile(findings["duration_days"]["anchors"]),
         onset=onset,
         parts=re.compile(parts_spec["parts"]),
-        parts_need=re.compile(parts_spec["parts_need"]),
+        parts_adding=re.compile(parts_spec["parts_adding"]),
         parts_not_after=re.compile(parts_spec["parts_not_after"]),
         parts_not_before=re.compile(parts_spec["parts_not_before"]),
         medicine_classes=tuple(meds["classes"]),
         medicine_names=tuple(medicine_names),
         medicine_none=tuple(re.compile(r"\b(?:" + p + ")") for p in meds["none"]),
         medicine_only=tuple(re.compile(r"\b(?:" + p + ")") for p in meds["only"]),
+        medicine_past=re.compile(_words_regex(meds["past"])),
+        stopped=("stopped_drinking_recently", findings["stopped_drinking_recently"]["voids_zero_of"]),
         spelling_words=frozenset(spelling["words"]) | frozenset(single),
         spelling_min=int(spelling["min_length"]),
         spelling_cutoff=float(spelling["cutoff"]),
@@ -343,6 +346,7 @@ class _Hit:
     negated: bool | None = False  # None: under a negation whose scope is unclear
     hedged: bool = False
     cue: int | None = None  # where the negation that reads it "no" starts, so the evidence quotes it
+    follows: "_Hit | None" = None  # a body part takes the negation of the movement word it goes with
 
 
 class _Reader:
@@ -428,7 +432,7 @@ class _Reader:
                 if hit is not None:
                     hits.append(hit)
         hits += self._bare_amounts(hits)
-        hits += self._other_parts(movement)
+        hits += self._other_parts([h for h in hits if h.rule.finding == v.movement])
         doubted = self._doubted_sentences()
         for h in hits:
             a, b = self.clause(h.start)
@@ -569,17 +573,24 @@ class _Reader:
             out.append(_Hit(rule, m.start(), end, value * per))
         return out
 
-    def _other_parts(self, movement: list[int]) -> list[_Hit]:
-        """Another body part named in a sentence about twitching or cramps: other muscles are affected."""
+    def _other_parts(self, movement: list[_Hit]) -> list[_Hit]:
+        """Another body part with a movement word in its clause ("calves twitch too"): other muscles are affected.
+
+        The part takes that word's negation ("no twitching in my legs" reads no). A clause that
+        adds to the sentence ("also in my calves") takes the sentence's first movement word.
+        """
         v, out = self.v, []
         rule = _Rule("other_muscles_affected", "yes", v.parts, True)
         for m in v.parts.finditer(self.s):
             sa, sb = self.sentence(m.start())
-            if not v.parts_need.search(self.s, sa, sb):
-                continue
             if v.parts_not_after.search(self.s[sa:m.start()]) or v.parts_not_before.match(self.s[m.end():m.end() + 30]):
                 continue
-            out.append(_Hit(rule, m.start(), m.end(), True))
+            ca, cb = self.clause(m.start())
+            word = next((h for h in movement if ca <= h.start < cb), None)
+            if word is None and v.parts_adding.search(self.s, ca, cb):
+                word = next((h for h in movement if sa <= h.start < sb), None)
+            if word is not None:
+                out.append(_Hit(rule, m.start(), m.end(), True, follows=word))
         return out
 
     # --- negation ---
@@ -596,13 +607,18 @@ class _Reader:
         cue_ends = [(m.start(), m.end()) for m in self.v.negation_cues.finditer(self.s)
                     if not any(a <= m.start() < b for a, b in self.hedge_spans)]
         for h in hits:
+            if h.follows is not None:
+                continue
             h.cue = self._direct(h, hits, cue_ends)
             after = self.v.negation_after.match(self.s[h.end:h.end + 20])
             h.negated = h.cue is not None or bool(after)
             if after and h.cue is None:
                 h.end += after.end()
+        for h in hits:
+            if h.follows is not None:
+                h.negated = h.follows.negated
         for i, h in enumerate(listed):
-            if h.negated or i == 0:
+            if h.negated or i == 0 or h.follows is not None:
                 continue
             prev = listed[i - 1]
             if prev.end > h.start or self.sentence(prev.start) != self.sentence(h.start):
@@ -648,6 +664,8 @@ class _Reader:
             if h.hedged:
                 self.notes.append(f"{h.rule.finding}: {words!r} is hedged; left unknown")
                 continue
+            if h.negated is None and kind == "no":
+                h.negated = False  # "no pain, breathing is fine": a statement of its own, whatever the list
             if h.negated is None:
                 self.notes.append(f"{h.rule.finding}: {words!r} follows a negation whose reach is unclear; left unknown")
                 continue
@@ -661,9 +679,19 @@ class _Reader:
                 h.value = False if kind == "negated_only" else 0.0
             elif h.negated:
                 continue  # a negated amount or movement ("not 5 cups", "no twitching") says nothing
+            if h.value is True and h.rule.finding in self.v.medicine_classes and self._in_the_past(h):
+                self.notes.append(f"{h.rule.finding}: {words!r} was taken in the past; left unknown")
+                continue
             out.append(h)
+        stopped = [h for h in out if h.rule.finding == self.v.stopped[0] and h.value is True]
+        if stopped:  # after stopping, the amount asked is the usual one before: a 'no drink now' is not it
+            out = [h for h in out if not (h.rule.finding == self.v.stopped[1] and h.rule.kind == "zero")]
         out += self._onsets(out)
         return out
+
+    def _in_the_past(self, h: _Hit) -> bool:
+        a, b = self.sentence(h.start)
+        return bool(self.v.medicine_past.search(self.s, a, b))
 
     def _onsets(self, readings: list[_Hit]) -> list[_Hit]:
         fid, parent, choices = self.v.onset
