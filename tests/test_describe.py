@@ -89,6 +89,11 @@ def test_a_text_with_no_finding_reads_nothing(text):
         # A 'no' phrase after a list of unclear reach is a statement of its own.
         ("no trouble swallowing, breathing is fine", {"trouble_swallowing_or_speaking": False, "short_of_breath": False}),
         ("it's not constant, comes and goes", {"continuous": False}),
+        ("not a lot of coffee", {}),  # some coffee, not none
+        ("zero weakness, zero numbness", {"weakness": False, "numbness_tingling": False}),
+        ("there is no tingling or weakness in my arm and no atrophy",
+         {"numbness_tingling": False, "weakness": False, "atrophy": False}),
+        ("My biceps don't twitch anymore but they cramp", {"movement": "spasm"}),
     ],
 )
 def test_negation_and_its_scope(text, expected):
@@ -97,7 +102,8 @@ def test_negation_and_its_scope(text, expected):
 
 @pytest.mark.parametrize("text", ["maybe some weakness", "I think my bicep looks smaller", "my arm is weak? not sure.",
                                   "weak i think", "not sure if it's numb", "probably 5 coffees a day",
-                                  "i dont think i am weak", "no idea if my arm is weak"])
+                                  "i dont think i am weak", "no idea if my arm is weak",
+                                  "I wouldn't say my arm is weak", "I wouldn't call it constant"])
 def test_a_hedged_finding_is_left_unknown(text):
     d = parse_description(text, today=TODAY)
     assert d.case == {}
@@ -133,6 +139,7 @@ def test_a_hedged_finding_is_left_unknown(text):
         ("age 71", "age_years", 71), ("52 yo", "age_years", 52), ("80 years old", "age_years", 80),
         ("eat like 5 servings of fruit a day", "fruit_veg_servings_per_day", 5),
         ("not stressed at all", "stress_level", 0),
+        ("stress 3", "stress_level", 3), ("stress level is 6", "stress_level", 6),
     ],
 )
 def test_amounts_units_and_durations(text, finding, value):
@@ -152,6 +159,14 @@ def test_a_value_outside_the_range_is_not_read_and_the_notes_say_so(text, findin
     d = parse_description(text, today=TODAY)
     assert finding not in d.case
     assert any(n.startswith(finding) and note in n for n in d.notes)
+
+
+@pytest.mark.parametrize("text", ["my arm feels weak after the gym", "arm weak and sore after curls",
+                                  "muscles stiff after my workout"])
+def test_the_ordinary_tiredness_after_training_is_not_weakness_or_stiffness(text):
+    d = parse_description(text, today=TODAY)
+    assert not {"weakness", "stiffness"} & set(d.case)
+    assert any("training, soreness or tiredness" in n for n in d.notes)
 
 
 def test_a_value_snapped_to_the_grid_is_noted():

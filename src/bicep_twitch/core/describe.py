@@ -155,6 +155,7 @@ class _Rule:
     needs_in_sentence: re.Pattern | None = None
     needs_movement_in_clause: bool = False
     daily: bool = False  # an amount a day: a period after it ("a week") scales it
+    unclear_with: re.Pattern | None = None  # in a clause with these words the finding is left unknown
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,7 @@ class _Vocabulary:
     negation_cues: re.Pattern
     negation_after: re.Pattern
     max_gap_words: int
+    zero_gap: re.Pattern
     list_joiner: re.Pattern
     hedges: re.Pattern
     number_values: Mapping[str, float]
@@ -255,13 +257,16 @@ def _compile(raw: Mapping[str, Any]) -> _Vocabulary:
             rules += [_Rule(fid, "age", re.compile(p)) for p in spec.get("ages", ())]
         elif fid != "weakness_onset":
             types[fid] = "yes/no"
+            unclear = re.compile(r"\b(?:" + spec["unclear_with"] + ")") if "unclear_with" in spec else None
             for kind in ("yes", "no", "negated_only"):
                 for p in spec.get(kind, ()):
                     if isinstance(p, dict):
                         rules.append(_Rule(fid, kind, re.compile(r"\b(?:" + p["pattern"] + ")"), kind == "yes",
-                                           needs_movement_in_clause=p["needs_in_clause"] == movement))
+                                           needs_movement_in_clause=p["needs_in_clause"] == movement,
+                                           unclear_with=unclear))
                     else:
-                        rules.append(_Rule(fid, kind, re.compile(r"\b(?:" + p + ")"), kind == "yes"))
+                        rules.append(_Rule(fid, kind, re.compile(r"\b(?:" + p + ")"), kind == "yes",
+                                           unclear_with=unclear))
         if kb_finding is not None and kb_finding.type != types[fid]:
             raise VocabularyError(f"vocabulary finding {fid!r} is read as {types[fid]} but the knowledge base says {kb_finding.type}")
     onset_spec = findings["weakness_onset"]
@@ -297,6 +302,7 @@ def _compile(raw: Mapping[str, Any]) -> _Vocabulary:
         negation_cues=re.compile(_words_regex(neg["cues"])),
         negation_after=re.compile(neg["after"]),
         max_gap_words=int(neg["max_gap_words"]),
+        zero_gap=re.compile(neg["zero_gap"]),
         list_joiner=re.compile(neg["list_joiners"]),
         hedges=re.compile(_words_regex(raw["hedges"])),
         number_values=number_values,
@@ -419,7 +425,7 @@ class _Reader:
         readings = self._readings(hits)
         readings += self._medicine_lists(readings)
         case, evidence = self._settle(readings)
-        return Description(self.text, case, tuple(evidence), tuple(self.notes))
+        return Description(self.text, case, tuple(evidence), tuple(dict.fromkeys(self.notes)))
 
     def _match(self) -> list[_Hit]:
         v, s = self.v, self.s
@@ -463,6 +469,9 @@ class _Reader:
             if not rule.needs_in_sentence.search(s, a, b):
                 return None
         if rule.needs_movement_in_clause and not self._in_movement_clause(start):
+            return None
+        if rule.unclear_with is not None and rule.unclear_with.search(self.s, *self.clause(start)):
+            self.notes.append(f"{rule.finding}: {s[start:end]!r} is said of training, soreness or tiredness; left unknown")
             return None
         if kind in ("yes", "no", "negated_only", "choice", "zero", "zero_phrase"):
             return _Hit(rule, start, end, rule.value)
@@ -643,6 +652,8 @@ class _Reader:
             return None
         if any(cue_end <= o.start and o.end <= h.start and o is not h for o in hits):
             return None
+        if h.rule.kind == "zero" and not self.v.zero_gap.match(gap):
+            return None  # "not a lot of coffee" is some coffee
         return cue_start
 
     def _closed_by_or(self, listed: list[_Hit], i: int) -> bool:
