@@ -135,7 +135,7 @@ AMOUNTS = {"two": 2, "five": 5, "twelve": 12, "twenty": 20, "twenty five": 25, "
 
 def number_words(repeat: int) -> None:
     reader = describe._Reader(describe._vocabulary(), "", dt.date(2026, 1, 1), describe._close_word)
-    readers = {"ours (table)": lambda t: reader._amount(t, t)}
+    readers = {"ours (table)": reader._amount}
     try:
         from word2number import w2n
 

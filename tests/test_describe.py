@@ -94,6 +94,7 @@ def test_a_text_with_no_finding_reads_nothing(text):
         ("there is no tingling or weakness in my arm and no atrophy",
          {"numbness_tingling": False, "weakness": False, "atrophy": False}),
         ("My biceps don't twitch anymore but they cramp", {"movement": "spasm"}),
+        ("My weakness is gone now", {}),  # over: not a finding of now
     ],
 )
 def test_negation_and_its_scope(text, expected):
@@ -137,6 +138,7 @@ def test_a_hedged_finding_is_left_unknown(text):
         ("cramps 4 hours after my arm workout", "hours_after_workout", 4),
         ("34M", "age_years", 34), ("F27", "age_years", 27), ("I'm 67 and", "age_years", 67),
         ("age 71", "age_years", 71), ("52 yo", "age_years", 52), ("80 years old", "age_years", 80),
+        ("Male 45. twitching", "age_years", 45),
         ("eat like 5 servings of fruit a day", "fruit_veg_servings_per_day", 5),
         ("not stressed at all", "stress_level", 0),
         ("stress 3", "stress_level", 3), ("stress level is 6", "stress_level", 6),
@@ -174,7 +176,8 @@ def test_a_value_snapped_to_the_grid_is_noted():
     assert any("read as 0.25" in n for n in d.notes)
 
 
-@pytest.mark.parametrize("text", ["prednisone 40mg", "20 mg dose", "bumetanide 1mg", "ran 5 km"])
+@pytest.mark.parametrize("text", ["prednisone 40mg", "20 mg dose", "bumetanide 1mg", "ran 5 km",
+                                  "i'm 12 weeks pregnant", "I'm 5'10 and 67kg"])
 def test_doses_are_not_ages(text):
     assert "age_years" not in read(text)
 

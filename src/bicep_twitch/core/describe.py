@@ -169,6 +169,7 @@ class _Vocabulary:
     negation_after: re.Pattern
     max_gap_words: int
     zero_gap: re.Pattern
+    resolved_after: re.Pattern
     list_joiner: re.Pattern
     hedges: re.Pattern
     number_values: Mapping[str, float]
@@ -303,6 +304,7 @@ def _compile(raw: Mapping[str, Any]) -> _Vocabulary:
         negation_after=re.compile(neg["after"]),
         max_gap_words=int(neg["max_gap_words"]),
         zero_gap=re.compile(neg["zero_gap"]),
+        resolved_after=re.compile(neg["resolved_after"]),
         list_joiner=re.compile(neg["list_joiners"]),
         hedges=re.compile(_words_regex(raw["hedges"])),
         number_values=number_values,
@@ -430,11 +432,10 @@ class _Reader:
     def _match(self) -> list[_Hit]:
         v, s = self.v, self.s
         hits: list[_Hit] = []
-        movement = [m.start() for r in v.rules if r.finding == v.movement for m in r.regex.finditer(s)]
-        self.movement_at = movement
+        self.movement_at = [m.start() for r in v.rules if r.finding == v.movement for m in r.regex.finditer(s)]
         for rule in v.rules:
             for m in rule.regex.finditer(s):
-                hit = self._hit(rule, m, movement)
+                hit = self._hit(rule, m)
                 if hit is not None:
                     hits.append(hit)
         hits += self._bare_amounts(hits)
@@ -461,7 +462,7 @@ class _Reader:
         a, b = self.clause(pos)
         return any(a <= p < b for p in self.movement_at)
 
-    def _hit(self, rule: _Rule, m: re.Match, movement: list[int]) -> _Hit | None:
+    def _hit(self, rule: _Rule, m: re.Match) -> _Hit | None:
         kind, s = rule.kind, self.s
         start, end = m.start(), m.end()
         if rule.needs_in_sentence is not None:
@@ -476,7 +477,7 @@ class _Reader:
         if kind in ("yes", "no", "negated_only", "choice", "zero", "zero_phrase"):
             return _Hit(rule, start, end, rule.value)
         if kind == "amount":
-            value = self._amount(m.group(1), m.group())
+            value = self._amount(m.group(1))
             if value is None:
                 return None
             end, per = self._period(end, rule.finding) if rule.daily else (end, 1.0)
@@ -487,7 +488,7 @@ class _Reader:
             if not self._anchored(start):
                 return None
             if kind == "duration":
-                value = self._amount(m.group(1), m.group())
+                value = self._amount(m.group(1))
                 factor = next((f for u, f in self.v.duration_units if u.fullmatch(m.group(2))), None)
                 if value is None or factor is None:
                     return None
@@ -509,7 +510,7 @@ class _Reader:
         sa, sb = self.sentence(pos)
         return bool(self.v.duration_anchor.match(self.s[a:b])) and any(sa <= p < sb for p in self.movement_at)
 
-    def _amount(self, words: str, whole: str) -> float | None:
+    def _amount(self, words: str) -> float | None:
         """The value of an amount: a number, a number word, a rough amount or a range."""
         words = words.strip()
         change = words.startswith("from ")
@@ -572,7 +573,7 @@ class _Reader:
                         best = (fid, t.start())
             if best is None:
                 continue
-            value = self._amount(m.group(1), m.group())
+            value = self._amount(m.group(1))
             if value is None:
                 continue
             end, per = self._period(m.end(), best[0])
@@ -679,6 +680,9 @@ class _Reader:
                 h.negated = False  # "no pain, breathing is fine": a statement of its own, whatever the list
             if h.negated is None:
                 self.notes.append(f"{h.rule.finding}: {words!r} follows a negation whose reach is unclear; left unknown")
+                continue
+            if kind == "yes" and not h.negated and self.v.resolved_after.match(self.s[h.end:h.end + 40]):
+                self.notes.append(f"{h.rule.finding}: {words!r} is said to be over; left unknown")
                 continue
             if kind in ("yes", "no"):
                 if h.negated and kind == "no":
