@@ -388,7 +388,6 @@ class _Reader:
         out.append(s[pos:])
         orig.extend(range(pos, len(s)))
         orig.append(len(s))
-        # Keep the last character of a mended word pointing at the word's end.
         return "".join(out), orig
 
     def _spans(self, breaks: re.Pattern, a: int, b: int) -> list[tuple[int, int]]:
