@@ -239,7 +239,6 @@ def _compile(raw: Mapping[str, Any]) -> _Vocabulary:
     findings = raw["findings"]
     movement = "movement"
     for fid, spec in findings.items():
-        kb_finding = kb.findings.get(fid)
         if "choices" in spec and fid != "weakness_onset":
             types[fid] = "choice"
             for choice, patterns in spec["choices"].items():
@@ -268,8 +267,6 @@ def _compile(raw: Mapping[str, Any]) -> _Vocabulary:
                     else:
                         rules.append(_Rule(fid, kind, re.compile(r"\b(?:" + p + ")"), kind == "yes",
                                            unclear_with=unclear))
-        if kb_finding is not None and kb_finding.type != types[fid]:
-            raise VocabularyError(f"vocabulary finding {fid!r} is read as {types[fid]} but the knowledge base says {kb_finding.type}")
     onset_spec = findings["weakness_onset"]
     types["weakness_onset"] = "choice"
     onset = ("weakness_onset", onset_spec["with"],
@@ -287,6 +284,15 @@ def _compile(raw: Mapping[str, Any]) -> _Vocabulary:
         rules.append(_Rule(fid, "yes", names, True))
         rules += [_Rule(fid, "negated_only", re.compile(_words_regex([p])), False) for p in spec.get("negated_only", ())]
     parts_spec = findings["other_muscles_affected"]
+    for fid, kind in types.items():
+        if fid in kb.findings and kb.findings[fid].type != kind:
+            raise VocabularyError(f"vocabulary finding {fid!r} is read as {kind} but the knowledge base says "
+                                  f"{kb.findings[fid].type}")
+        if kind == "choice" and fid in kb.findings:
+            read = {r.value for r in rules if r.finding == fid} or {c for c, _ in onset[2] if fid == onset[0]}
+            if not read <= set(kb.findings[fid].choices):
+                raise VocabularyError(f"vocabulary finding {fid!r} reads {sorted(read)}; the knowledge base allows "
+                                      f"{list(kb.findings[fid].choices)}")
     grids = {fid: (f.min, f.max, f.step) for fid, f in kb.findings.items() if f.type == NUMBER}
     missing = [fid for fid, kind in types.items() if kind == NUMBER and fid not in grids]
     if missing:
