@@ -52,7 +52,7 @@ def test_the_test_set_is_large_and_has_a_held_out_part():
     assert {fid for c in CASES["cases"] for fid in c["expect"]} >= set(load_knowledge().finding_ids) | SCREENING
 
 
-@pytest.mark.parametrize("text", ["hello", "", "   ", "hi there", "thanks!", "what is this?", "12345"])
+@pytest.mark.parametrize("text", ["hello", "", "   ", "hi there", "thanks!", "what is this?", "12345", "coffee: a lot"])
 def test_a_text_with_no_finding_reads_nothing(text):
     assert read(text) == {}
 
@@ -142,6 +142,9 @@ def test_a_hedged_finding_is_left_unknown(text):
         ("eat like 5 servings of fruit a day", "fruit_veg_servings_per_day", 5),
         ("not stressed at all", "stress_level", 0),
         ("stress 3", "stress_level", 3), ("stress level is 6", "stress_level", 6),
+        ("coffee: 3", "caffeine_cups_per_day", 3), ("drinks: 0. coffee: 3", "alcohol_drinks_per_day", 0),
+        ("stress 3. twitching", "stress_level", 3),
+        ("sleep: 7", "sleep_hours", 7), ("water: 2 l", "water_liters_per_day", 2),
     ],
 )
 def test_amounts_units_and_durations(text, finding, value):
