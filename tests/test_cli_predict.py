@@ -61,7 +61,7 @@ def test_case_file_and_command_line_spellings(capsys, toy_model, tmp_path):
         (["--case", "{nope"], "--case must be a JSON object such as"),
         (["--case", "[1, 2]"], "--case must be a JSON object such as '{\"movement\": \"spasm\"}' (got a JSON list)"),
         (["--case", '{"age_years": NaN}'], "'age_years' must be a number from 0 to 120 (got nan)"),
-        ([], "give exactly one of --case, --case-file or --input (got none)"),
+        ([], "give exactly one of --case, --case-file, --text or --input (got none)"),
         (["--case", "{}", "--input", "x.csv"], "(got --case and --input)"),
         (["--case", "{}", "--output", "out.csv"], "--output goes with --input"),
         (["--case-file", "/nonexistent/case.json"], "--case-file '/nonexistent/case.json' does not exist"),

@@ -25,6 +25,7 @@ __all__ = [
     "generate_cases",
     "bayes_posterior",
     "load_knowledge",
+    "parse_description",
     "__version__",
 ]
 
@@ -36,10 +37,12 @@ _LAZY = {
     "generate_cases": ".data.generate",
     "bayes_posterior": ".data.posterior",
     "load_knowledge": ".core.knowledge",
+    "parse_description": ".core.describe",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from .data.generate import generate_cases
+    from .core.describe import parse_description
     from .core.knowledge import load_knowledge
     from .data.posterior import bayes_posterior
     from .predict.predictor import Predictor

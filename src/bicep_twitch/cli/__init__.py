@@ -61,11 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _command(
         sub, "predict", "rank the likely causes of one case or of a CSV of cases",
-        "Rank every cause for one case (--case or --case-file), with the decisions that led there, whether\n"
-        "to see a doctor and advice; or predict a CSV of cases (--input), one output row per input row.",
+        "Rank every cause for one case (--case, --case-file or --text), with the decisions that led there,\n"
+        "whether to see a doctor and advice; or predict a CSV of cases (--input), one output row per input row.",
         commands.run_predict,
     )
     _add_case_options(p)
+    p.add_argument(
+        "--text", metavar="WORDS",
+        help="one case described in your own words, e.g. 'bicep twitching for 3 weeks, no weakness, 2 coffees a "
+        "day'; prints what it read (each finding with its words) before the result",
+    )
     p.add_argument(
         "--input", metavar="CSV",
         help="a CSV of cases: one column per finding, an empty cell if unknown, an optional 'id' column "

@@ -143,11 +143,12 @@ def run_predict(args: argparse.Namespace) -> int:
 
     A batch (``--input``) exits 2 when any row could not be read; every row is still written.
     """
-    given = [opt for opt, attr in (("--case", "case"), ("--case-file", "case_file"), ("--input", "input"))
+    given = [opt for opt, attr in (("--case", "case"), ("--case-file", "case_file"), ("--text", "text"),
+                                   ("--input", "input"))
              if getattr(args, attr, None) is not None]
     if len(given) != 1:
         got = " and ".join(given) if given else "none"
-        raise UsageError(f"give exactly one of --case, --case-file or --input (got {got})")
+        raise UsageError(f"give exactly one of --case, --case-file, --text or --input (got {got})")
     if getattr(args, "output", None) is not None and args.input is None:
         raise UsageError("--output goes with --input (a CSV of cases); one case prints to stdout")
     if getattr(args, "keep", None) and args.input is None:
@@ -157,11 +158,40 @@ def run_predict(args: argparse.Namespace) -> int:
         status = _run_batch(predictor, args)
         tell_model(args, predictor)
         return status
+    if getattr(args, "text", None) is not None:
+        return _run_text(predictor, args)
     result = predictor.predict_encoded(case_from_args(args, predictor.kb))
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2))
     else:
         sys.stdout.write(result.text())
+    tell_model(args, predictor)
+    return EXIT_OK
+
+
+def _run_text(predictor: Any, args: argparse.Namespace) -> int:
+    """``predict --text``: read the description, say what was read, predict from the findings the model knows."""
+    from ..core.describe import parse_description
+
+    read = parse_description(args.text)
+    case, left_out = read.case_for(predictor.kb.finding_ids)
+    if not read.case:
+        raise UsageError(
+            "--text: no finding could be read from the description; say what the twitch is like, e.g. 'bicep "
+            "twitching for 3 weeks, no weakness, 2 coffees a day', or give the findings with --case"
+        )
+    if not case:
+        raise UsageError(f"--text: read only findings this model does not use yet ({', '.join(left_out)}); "
+                         "give others, or use a newer model")
+    result = predictor.predict(case)
+    if args.format == "json":
+        print(json.dumps({"read": {**read.to_dict(), "not_used_by_model": left_out}, **result.to_dict()}, indent=2))
+    else:
+        lines = ["I read:"] + [f"  {line}" for line in read.read_lines()]
+        if left_out:
+            lines.append(f"  (read, but this model does not use them yet: {', '.join(left_out)})")
+        lines += [f"  left unknown: {note}" for note in read.notes]
+        sys.stdout.write("\n".join(lines) + "\n\n" + result.text())
     tell_model(args, predictor)
     return EXIT_OK
 
