@@ -251,7 +251,9 @@ def test_opening_a_node_shows_its_children(watched, predictor):
     shown = page.locator(f'#tree li[data-node="{leaf}"] .bars li')
     want = [c for c, p in predictor.leaf(leaf).differential if p > 0]
     assert shown.count() == len(want)
-    assert shown.first.inner_text().split() == [*predictor.kb.causes[want[0]].label.split(), percent(predictor.leaf(leaf).probability)]
+    top = predictor.kb.causes[want[0]]
+    doctor = ["·", "doctor"] if top.id in predictor.kb.see_doctor_causes else []
+    assert shown.first.inner_text().split() == [*top.label.split(), *doctor, percent(predictor.leaf(leaf).probability)]
     watched.check_quiet()
 
 

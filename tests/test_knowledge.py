@@ -54,9 +54,9 @@ def walk_sources(node, where=""):
 needs_contract = pytest.mark.skipif(not CONTRACT.exists(), reason="../shared/CONTRACT.md not present")
 
 
-def test_kb_loads_with_11_causes_and_24_findings(kb):
-    assert len(kb.causes) == 11
-    assert len(kb.findings) == 24
+def test_kb_loads_with_12_causes_and_29_findings(kb):
+    assert len(kb.causes) == 12
+    assert len(kb.findings) == 29
     assert sum(c.prior for c in kb.causes.values()) == pytest.approx(1.0)
     assert kb.sha256 == hashlib.sha256(KNOWLEDGE_FILE.read_bytes()).hexdigest()
     assert set(kb.see_doctor_causes) == {"medication", "nerve_damage", "neuromuscular_disease", "autoimmune"}
@@ -69,14 +69,14 @@ def test_kb_loads_with_11_causes_and_24_findings(kb):
 def test_causes_match_the_contract(kb):
     rows = contract_table("Causes (the categories the model predicts)")
     expected = {row[0].strip("`"): row[1] for row in rows}
-    assert len(expected) == 11
+    assert len(expected) == 12
     assert {cid: c.label for cid, c in kb.causes.items()} == expected
 
 
 @needs_contract
 def test_findings_match_the_contract(kb):
     rows = contract_table("Findings (the inputs)")
-    assert len(rows) == 24
+    assert len(rows) == 29
     for fid, kind, allowed, meaning in (row[:4] for row in rows):
         fid = fid.strip("`")
         assert fid in kb.findings, fid

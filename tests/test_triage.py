@@ -75,9 +75,12 @@ def test_every_rule_on_its_boundary_through_the_predictor(toy, kb):
         assert reason.source.url.startswith("https://") or reason.source.name in ("article", "general knowledge")
         short = toy.predict(miss)
         assert rule.id not in [r.rule for r in short.triage_reasons], rule.id
-        assert short.triage == alone.triage, rule.id
+        if rule.rule == "equals":  # another choice may fire its own rule (weakness over days, not sudden)
+            assert rank(short.triage) == max([rank(alone.triage)] + [rank(r.level) for r in short.triage_reasons])
+        else:
+            assert short.triage == alone.triage, rule.id
         seen.add(rule.level)
-    assert seen >= {"see_doctor"}
+    assert seen == {"see_doctor", "urgent", "emergency"}
 
 
 def test_every_rule_on_its_boundary_through_the_batch_path(toy, kb):

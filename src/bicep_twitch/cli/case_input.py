@@ -85,8 +85,9 @@ def parse_case_json(text: str, kb: KnowledgeBase, *, option: str = "--case") -> 
     Examples
     --------
     >>> from bicep_twitch.core.knowledge import load_knowledge
-    >>> row = parse_case_json('{"stress_level": "7", "weakness": true}', load_knowledge())
-    >>> row[15], row[7]
+    >>> kb = load_knowledge()
+    >>> row = parse_case_json('{"stress_level": "7", "weakness": true}', kb)
+    >>> row[kb.finding_ids.index("stress_level")], row[kb.finding_ids.index("weakness")]
     (7.0, 1.0)
     """
     return encode_case(read_case_json(text, option=option), kb, strings_as_text=True)

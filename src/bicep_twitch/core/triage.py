@@ -249,11 +249,11 @@ def triage(
     --------
     >>> from bicep_twitch.core.knowledge import load_knowledge
     >>> kb = load_knowledge()
-    >>> p = {"caffeine": 0.5, "medication": 0.3, "autoimmune": 0.15}
+    >>> p = {"caffeine": 0.4, "medication": 0.35, "autoimmune": 0.2}
     >>> t = triage(kb, is_top=lambda c: c == "caffeine", probability=lambda c: p.get(c, 0.0),
     ...            answer=lambda f: 1.0 if f == "weakness" else float("nan"))
     >>> t.level, t.red_flags, round(t.doctor_probability, 2), t.doctor_causes_likely, t.how_soon
-    ('see_doctor', ('weakness',), 0.45, True, 'within a few days')
+    ('see_doctor', ('weakness',), 0.55, True, 'within a few days')
     """
     threshold = kb.doctor_threshold if doctor_threshold is None else doctor_threshold
     doctor_first = reduce(or_, (is_top(c) for c in kb.see_doctor_causes), False)

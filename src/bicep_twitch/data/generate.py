@@ -73,7 +73,7 @@ def generate_cases(n: int, *, seed: int = DEFAULT_SEED) -> pd.DataFrame:
     >>> from bicep_twitch import generate_cases
     >>> cases = generate_cases(1000, seed=7)
     >>> cases.shape
-    (1000, 25)
+    (1000, 30)
     >>> sorted(cases["movement"].dropna().unique())
     ['spasm', 'twitch']
     """
@@ -97,7 +97,7 @@ def generate_encoded(
     >>> from bicep_twitch.data.generate import generate_encoded
     >>> X, y = generate_encoded(1000, seed=7)
     >>> X.shape, y.shape
-    ((1000, 24), (1000,))
+    ((1000, 29), (1000,))
     """
     n = check_count(n, "n")
     seed = check_seed(seed)

@@ -18,6 +18,7 @@ CAUSE_COLOURS = {
     "nerve_damage": "#fb8072",
     "neuromuscular_disease": "#bc80bd",
     "autoimmune": "#e7298a",
+    "benign_fasciculation": "#ccebc5",
 }
 SPLIT_FILL = "#ffffff"
 # A case's own questions: answered ones stand out, unanswered ones stay grey (and dashed).

@@ -25,8 +25,8 @@ import joblib
 import numpy as np
 import sklearn
 from sklearn.compose import ColumnTransformer
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OrdinalEncoder
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OrdinalEncoder
 from sklearn.tree import DecisionTreeClassifier, export_text
 
 from .._version import __version__
@@ -71,12 +71,18 @@ def sklearn_pipeline(tree: DecisionTreeClassifier, kb: KnowledgeBase) -> Pipelin
         [
             (
                 "choices",
-                OrdinalEncoder(
+                # As objects first: a choice column the caller left all unknown arrives as float
+                # NaN, which the encoder cannot compare with its string categories. np.asarray
+                # pickles by reference, so the estimator still loads without bicep_twitch.
+                make_pipeline(
+                    FunctionTransformer(np.asarray, kw_args={"dtype": object}, feature_names_out="one-to-one"),
+                    OrdinalEncoder(
                     categories=[list(kb.findings[c].choices) for c in choice_cols],
                     handle_unknown="use_encoded_value",
                     unknown_value=np.nan,
                     encoded_missing_value=np.nan,
                     dtype=np.float64,
+                    ),
                 ),
                 choice_cols,
             ),
