@@ -140,6 +140,8 @@ def test_how_the_weakness_came_on_counts_even_after_training(toy, onset, level):
     assert [r.finding for r in result.not_counted] == ["weakness"]  # the plain weakness rule is waived
     # A follow-up given alone means its parent: the onset still counts.
     assert toy.predict({**QUIET, "weakness_onset": onset}).triage == level
+    advice = "Advice for the likely cause, once you have had that help: " if level != "see_doctor" else "Advice: "
+    assert advice + result.advice in result.text()
 
 
 # -- the safety net --------------------------------------------------------------------------

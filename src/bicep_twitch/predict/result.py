@@ -14,7 +14,7 @@ from typing import Any
 from ..core.cases import encode_value
 from ..core.knowledge import KnowledgeBase
 from ..core.numbers import percent
-from ..core.triage import SELF_CARE, SEE_DOCTOR, TriageReason
+from ..core.triage import EMERGENCY, SELF_CARE, SEE_DOCTOR, URGENT, TriageReason
 from .explain import Step, summarize
 from .reasons import AGAINST, FOR, CauseReasons, OpenQuestion, Reason, cause_reasons, open_questions
 
@@ -265,7 +265,9 @@ def format_result_text(result: Result, *, top: int = 3) -> str:
     lines += [""] + _reason_lines(result) + _path_lines(result)
     lines.append("")
     lines += triage_lines(result)
-    lines += [f"Advice: {result.advice}", "", kb.disclaimer]
+    # Urgent help comes first: the cause's advice (e.g. "usually settles") must not read as reassurance.
+    first = "Advice for the likely cause, once you have had that help" if result.triage in (URGENT, EMERGENCY) else "Advice"
+    lines += [f"{first}: {result.advice}", "", kb.disclaimer]
     return "\n".join(lines) + "\n"
 
 
