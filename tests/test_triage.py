@@ -23,14 +23,14 @@ VIGNETTES = json.loads((Path(__file__).parent / "triage_vignettes.json").read_te
 QUIET = {"caffeine_cups_per_day": 7}
 
 
-@pytest.fixture(scope="module")
-def toy(toy_model):
-    return Predictor.load(toy_model)
+@pytest.fixture
+def toy(toy_predictor):
+    return toy_predictor
 
 
-@pytest.fixture(scope="module")
-def default():
-    return Predictor.load()
+@pytest.fixture
+def default(shipped_predictor):
+    return shipped_predictor
 
 
 def rank(level: str) -> int:
