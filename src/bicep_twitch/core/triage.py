@@ -28,8 +28,8 @@ runtime of another language.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import reduce
-from operator import and_, or_
+from functools import cached_property, lru_cache, reduce
+from operator import and_, eq, gt, le, or_
 from typing import Any, Callable
 
 from .knowledge import LEVELS, Condition, KnowledgeBase, TriageRule
@@ -43,16 +43,19 @@ DOCTOR_CAUSE_REASON = "the most likely cause is one a doctor should examine"
 _PAGE_V2_TESTS = ("yes", "more_than")
 
 
+_TESTS = {"yes": eq, "more_than": gt, "at_most": le, "equals": eq}  # against the condition's code
+
+
 def passes(condition: Condition, x: Any) -> Any:
     """Whether an encoded answer (or a column of them) passes ``condition``; unknown (NaN) never does."""
-    test = condition.rule
-    if test == "yes":
-        return x == 1.0
-    if test == "more_than":
-        return x > condition.code
-    if test == "at_most":
-        return x <= condition.code
-    return x == condition.code  # equals: a choice, compared by its code
+    return _TESTS[condition.rule](x, condition.code)
+
+
+@lru_cache(maxsize=16)  # a knowledge base is hashed by identity, so a changed copy gets its own plan
+def _plan(kb: KnowledgeBase) -> tuple[tuple[Any, ...], ...]:
+    """Each finding rule with what applying it needs: finding, test, code, exception and rank."""
+    return tuple((rule, rule.finding, _TESTS[rule.rule], rule.code, rule.unless, LEVELS.index(rule.level))
+                 for rule in finding_rules(kb))
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ class Triage:
 
     verdict = level  # the name of version 2
 
-    @property
+    @cached_property
     def fired(self) -> tuple[TriageRule, ...]:
         """For one case: the finding rules that fired, in knowledge-base order."""
         return tuple(rule for rule, fired in self.flags if fired)
@@ -146,7 +149,7 @@ class Triage:
     def doctor_rule_fired(self) -> bool:
         return bool(self.doctor_cause_first or self.doctor_causes_likely)
 
-    @property
+    @cached_property  # the text, the JSON and the safety net all read it
     def reasons(self) -> tuple[TriageReason, ...]:
         """For one case: each rule that fired, the most urgent first (knowledge-base order within a level)."""
         kb, out = self.kb, []
@@ -157,7 +160,7 @@ class Triage:
         out += [TriageReason(r.id, r.finding, r.level, r.text, r.how_soon, r.source) for r in self.fired]
         return tuple(sorted(out, key=lambda r: -LEVELS.index(r.level)))
 
-    @property
+    @cached_property
     def how_soon(self) -> str:
         """For one case: the most pressing "how soon" among the rules at its level ("" for self-care)."""
         at_level = [r.how_soon for r in self.reasons if r.level == self.level]
@@ -207,18 +210,18 @@ def rule_test(kb: KnowledgeBase, rule: TriageRule, answer: Callable[[str], Any])
     hit = passes(rule, answer(rule.finding))
     if rule.unless is None:
         return hit, False
-    holds = reduce(and_, (passes(c, answer(c.finding)) for c in kb.triage_exceptions[rule.unless].conditions))
+    holds = exception_holds(kb.triage_exceptions[rule.unless], answer)
     return hit & (holds == False), hit & holds  # noqa: E712 - "== False" negates a bool and a bool array alike
 
 
-def rule_fires(kb: KnowledgeBase, rule: TriageRule, answer: Callable[[str], Any]) -> Any:
-    """Whether ``rule`` fires for an answer (or a column): its test passes and its exception does not hold."""
-    return rule_test(kb, rule, answer)[0]
+def exception_holds(exception: Any, answer: Callable[[str], Any]) -> Any:
+    """Whether every condition of a :class:`~bicep_twitch.core.knowledge.TriageException` passes."""
+    return reduce(and_, (passes(c, answer(c.finding)) for c in exception.conditions))
 
 
 def red_flags(kb: KnowledgeBase, answer: Callable[[str], Any]) -> tuple[tuple[TriageRule, Any], ...]:
     """``(rule, fired)`` for every finding rule of ``kb``, in knowledge-base order."""
-    return tuple((rule, rule_fires(kb, rule, answer)) for rule in finding_rules(kb))
+    return tuple((rule, rule_test(kb, rule, answer)[0]) for rule in finding_rules(kb))
 
 
 def triage(
@@ -259,21 +262,22 @@ def triage(
     doctor_first = reduce(or_, (is_top(c) for c in kb.see_doctor_causes), False)
     doctor_probability = sum(probability(c) for c in kb.see_doctor_causes)
     likely = doctor_probability >= threshold
-    tested = [(rule, rule_test(kb, rule, answer)) for rule in finding_rules(kb)]
-    flags = tuple((rule, fires) for rule, (fires, _) in tested)
-    waived = tuple((rule, w) for rule, (_, w) in tested if rule.unless is not None)
-    fired_at = {level: [] for level in LEVELS[1:]}
-    fired_at[kb.doctor_rule.level].append(doctor_first | likely)
-    for rule, fired in flags:
-        fired_at[rule.level].append(fired)
-    # The level is the number of levels above self-care reached: "at least urgent" counts
-    # urgent and see_doctor too. 1 * bool is an int for a bool and an int array for an array.
-    rank, reached = 0, False
-    for level in reversed(LEVELS[1:]):
-        reached = reduce(or_, fired_at[level], reached)
-        rank = rank + 1 * reached
+    holds = {eid: exception_holds(e, answer) for eid, e in kb.triage_exceptions.items()}
+    # The level is the highest rank of the rules that fired (rank * fired is 0 for a rule that
+    # did not); "a + (b - a) * (b > a)" is the larger of two ranks for ints and int arrays alike.
+    rank = LEVELS.index(kb.doctor_rule.level) * (doctor_first | likely)
+    flags, waived = [], []
+    for rule, finding, test, code, unless, level in _plan(kb):
+        fired = test(answer(finding), code)
+        if unless is not None:
+            held = holds[unless]
+            waived.append((rule, fired & held))
+            fired = fired & (held == False)  # noqa: E712 - negates a bool and a bool array alike
+        flags.append((rule, fired))
+        here = level * fired
+        rank = rank + (here - rank) * (here > rank)
     return Triage(rank=rank, doctor_cause_first=doctor_first, doctor_probability=doctor_probability,
-                  doctor_causes_likely=likely, flags=flags, waived=waived, kb=kb)
+                  doctor_causes_likely=likely, flags=tuple(flags), waived=tuple(waived), kb=kb)
 
 
 def rules_as_data(kb: KnowledgeBase) -> dict[str, Any]:
@@ -315,5 +319,5 @@ def is_doctor_cause(kb: KnowledgeBase, cause: str) -> bool:
 
 
 __all__ = ["LEVELS", "SELF_CARE", "SEE_DOCTOR", "URGENT", "EMERGENCY", "Triage", "TriageReason", "triage",
-           "red_flags", "rule_fires", "passes", "finding_rules", "flag_rules", "screening_findings", "safety_net",
+           "red_flags", "rule_test", "exception_holds", "passes", "finding_rules", "flag_rules", "screening_findings", "safety_net",
            "rules_as_data", "is_doctor_cause", "DOCTOR_CAUSES"]
