@@ -95,3 +95,19 @@ def write_toy_model(out: Path) -> Path:
 def toy_model(tmp_path_factory):
     """A hand-built 4-leaf model folder (see :func:`write_toy_model`); copy it before changing it."""
     return write_toy_model(tmp_path_factory.mktemp("toy_model"))
+
+
+@pytest.fixture(scope="session")
+def toy_predictor(toy_model):
+    """The toy model loaded (read-only: tests that change it build their own Predictor)."""
+    from bicep_twitch import Predictor
+
+    return Predictor.load(toy_model)
+
+
+@pytest.fixture(scope="session")
+def shipped_predictor():
+    """The model shipped in models/."""
+    from bicep_twitch import Predictor
+
+    return Predictor.load()

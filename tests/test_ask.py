@@ -262,8 +262,8 @@ def test_walk_equals_tree_path_on_generated_cases(model_tree, kb):
 # --- the command ----------------------------------------------------------------------------------
 
 
-# "Don't know" to every safety question the tree's path left (there are fewer than ten).
-SCREEN_UNKNOWN = "?\n" * 10
+# "Don't know" to every safety question the tree's path left (there are fewer than twenty).
+SCREEN_UNKNOWN = "?\n" * 20
 
 
 def ask_cli(model, stdin, *args):
@@ -392,7 +392,8 @@ def test_the_safety_screen_asks_each_red_flag_and_medicine_when_nothing_else_did
     from bicep_twitch.predict.ask import safety_findings
 
     screen = safety_findings(kb)
-    assert set(screen) == {flag.finding for flag in kb.red_flags} | {
+    # Every finding a rule reads, but follow-ups (how the weakness came on is asked after a yes).
+    assert set(screen) == {flag.finding for flag in kb.red_flags if not kb.findings[flag.finding].requires} | {
         "takes_corticosteroid", "takes_diuretic", "takes_synthetic_estrogen"}
     out = io.StringIO()
     q = Questionnaire(caffeine_tree(kb), kb, stdin=io.StringIO("7\n" + "?\n" * len(screen)), out=out, echo=True)
@@ -460,7 +461,7 @@ def test_why_names_the_causes_a_question_separates(kb):
     # The first safety question (a red flag) says so, and names the causes it moves.
     second_why = text.split("> why\n")[2]
     assert "It is also a safety question: if" in second_why
-    assert any(kb.causes[c].label in second_why for c in ("neuromuscular_disease", "nerve_damage", "autoimmune"))
+    assert any(c.label in second_why for c in kb.causes.values())
     assert [a.finding for a in q.walk.answers][0] == "caffeine_cups_per_day"  # "why" is not an answer
 
 

@@ -117,7 +117,8 @@ def test_csv_batch_keeps_every_row_in_order(capsys, toy, toy_model, tmp_path):
     assert "3 of 7 rows could not be read" in err and "first, line 4: 'caffeine_cups_per_day' must be" in err
     rows = read_csv(target.read_text())
     causes = [f"p_{c}" for c in toy.kb.cause_ids]
-    assert list(rows[0]) == ["cause", "probability", "triage", "red_flags", "top1", "top1_probability", "top2",
+    assert list(rows[0]) == ["cause", "probability", "triage", "red_flags", "safety_net", "triage_reasons", "top1",
+                             "top1_probability", "top2",
                              "top2_probability", "top3", "top3_probability", *causes, "path", "error"]
     assert len(rows) == 7
     expected = [
@@ -136,7 +137,7 @@ def test_csv_batch_keeps_every_row_in_order(capsys, toy, toy_model, tmp_path):
         result = toy.predict(case)
         assert row["error"] == ""
         assert (row["cause"], float(row["probability"]), row["triage"]) == (result.cause, result.probability, result.triage)
-        assert row["red_flags"] == ";".join(result.red_flags)
+        assert row["red_flags"] == ";".join(result.red_flags) and row["safety_net"] == result.safety_net
         assert row["path"] == "; ".join(s.text for s in result.path)
         for k, (cause, p) in enumerate(result.differential[:3], start=1):
             assert (row[f"top{k}"], float(row[f"top{k}_probability"])) == (cause, p)

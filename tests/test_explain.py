@@ -147,7 +147,11 @@ def test_format_result_text(toy):
         The tree's path: your answers it used
           - drinks 7 cups of coffee or the like a day: more than 4.5 and at most 10.5 cups a day
 
-        What to do: see a doctor (the arm is weaker than usual).
+        What to do: see a doctor within a few days, because:
+          - the arm is weaker than usual (see doctor, within a few days; NHS)
+        Safety net: Book an appointment with a GP within a few days; go sooner if the arm gets weaker or
+          the twitching spreads, and if the arm suddenly becomes weak or you have trouble swallowing,
+          speaking or breathing, call 999 (UK), 112 (EU) or 911 (US), or your local emergency number.
         Advice: Cut down on coffee, energy drinks and other caffeine, and see whether the twitching settles over a few days.
 
         """
@@ -157,8 +161,10 @@ def test_format_result_text(toy):
 
 def test_format_result_text_names_a_see_doctor_cause_and_ends_with_the_disclaimer(toy):
     text = format_result_text(toy.predict({"caffeine_cups_per_day": 1, "duration_days": 20}))
-    assert "What to do: see a doctor (the most likely cause is one a doctor should examine; " \
-           "episodes for more than 14 days)." in text
+    assert "What to do: see a doctor within 2 weeks, because:\n" \
+           "  - the most likely cause is one a doctor should examine (see doctor, within 2 weeks; general\n" \
+           "    knowledge)\n" \
+           "  - episodes for more than 14 days (see doctor, within 2 weeks; NHS)\n" in text
     assert text.rstrip("\n").endswith(toy.kb.disclaimer)
     self_care = format_result_text(toy.predict({"caffeine_cups_per_day": 12}))
     assert "What to do: self-care is reasonable" in self_care
@@ -228,4 +234,4 @@ def test_format_result_text_asks_unanswered_findings_as_questions(toy):
     nothing = format_result_text(toy.predict({}))
     assert "  - none of your answers is tested on this path" in nothing
     # An unanswered decision is a question to answer, never an assumed answer.
-    assert "as for" not in nothing and "  - Is the arm weaker than usual?" in nothing
+    assert "as for" not in nothing and "  - Is the arm weaker than usual, beyond the tiredness" in nothing

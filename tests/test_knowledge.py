@@ -137,7 +137,8 @@ def test_every_relationship_has_a_source(kb):
         for fid, dist in spec["findings"].items():
             assert "source" in dist, f"{cid}.{fid}"
     for where, source in walk_sources(raw):
-        kinds = [k for k in ("quote", "general_knowledge") if source.get(k, "").strip()]
+        # A triage rule may also follow public guidance (who says it, what, where: knowledge.Guidance).
+        kinds = [k for k in ("quote", "general_knowledge", "guidance") if source.get(k, "").strip()]
         assert len(kinds) == 1, where
     # every distribution the generator uses (own or background) has a source
     for cid in kb.causes:
@@ -222,8 +223,26 @@ BROKEN = [
         _set("findings/movement/background/p", {"twitch": 1.0}),
         r"findings\.movement\.background\.p must give each of \('twitch', 'spasm'\)",
     ),
-    (_set("triage/see_doctor_causes", ["nerve_damage", "gout"]), r"see_doctor_causes names unknown cause 'gout'"),
-    (_set("triage/red_flags/weakness/rule", "often"), r"triage\.red_flags\.weakness\.rule must be 'yes'"),
+    (_set("triage/doctor_causes/causes", ["nerve_damage", "gout"]), r"doctor_causes\.causes names unknown cause 'gout'"),
+    (_set("triage/rules/weakness/test", "often"), r"triage\.rules\.weakness\.test must be 'yes' for yes/no"),
+    (_set("triage/rules/weakness/test", "more_than"), r"\(got 'more_than' for yes/no finding 'weakness'\)"),
+    (_set("triage/rules/weakness/finding", "weak"), r"triage\.rules\.weakness\.finding names unknown finding 'weak'"),
+    (_set("triage/rules/weakness/level", "soon"), r"triage\.rules\.weakness\.level must be one of self_care, "),
+    (_set("triage/rules/weakness/level", "self_care"), r"triage\.rules\.weakness\.level must raise the urgency"),
+    (_set("triage/rules/weakness/how_soon", "asap"), r"triage\.rules\.weakness\.how_soon must be one of triage"),
+    (_set("triage/rules/weakness/unless", "gym"), r"triage\.rules\.weakness\.unless names unknown exception 'gym'"),
+    (_set("triage/rules/weakness/source", {"guidance": "NHS", "says": "see a GP", "url": "nhs.uk"}),
+     r"triage\.rules\.weakness\.source\.url must be an https:// address"),
+    (_set("triage/rules/weakness/source", {"says": "see a GP"}), r"triage\.rules\.weakness\.source must have exactly one"),
+    (_set("triage/rules/duration_days/value", 4000), r"duration_days\.value must be within duration_days's range"),
+    (_set("triage/rules/duration_days/value", "long"), r"duration_days\.value must be a finite number"),
+    (_set("triage/rules/weakness", {"finding": "movement", "test": "equals", "value": "cramp", "level": "urgent",
+                                    "how_soon": "today", "text": "x", "source": {"quote": "x"}}),
+     r"triage\.rules\.weakness\.value must be one of twitch, spasm \(got 'cramp'\)"),
+    (_set("triage/exceptions/after_training/all", []), r"after_training\.all must be a non-empty list"),
+    (_set("triage/levels/urgent", _DELETE), r"triage\.levels must give self_care, see_doctor, urgent, emergency"),
+    (_set("triage/levels/emergency/safety_net", ""), r"triage\.levels\.emergency\.safety_net must be a non-empty"),
+    (_set("triage/doctor_causes/at_least", 0), r"triage\.doctor_causes\.at_least must be more than 0"),
     (_set("answering/answer_counts", [[1.0, 0, 3]]), r"answering\.answer_counts entries must be"),
     (_set("format_version", 2), r"'format_version' must be 1 \(got 2\)"),
 ]

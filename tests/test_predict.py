@@ -78,24 +78,14 @@ def test_triage_by_cause(toy):
     assert (result.cause, result.triage, result.red_flags) == ("neuromuscular_disease", "see_doctor", ())
 
 
-def flag_cases(kb):
-    """For each red flag in the KB: a case that raises it and one just short of it."""
-    for flag in kb.red_flags:
-        if flag.rule == "yes":
-            yield flag.finding, {flag.finding: True}, {flag.finding: False}
-        else:
-            yield flag.finding, {flag.finding: flag.value + 0.25}, {flag.finding: flag.value}
-
-
 def test_every_red_flag_of_the_knowledge_base(toy, kb):
-    assert {f.finding for f in kb.red_flags} == {"weakness", "atrophy", "stiffness", "numbness_tingling", "duration_days"}
-    for finding, raised, not_raised in flag_cases(kb):
-        hit = toy.predict({"caffeine_cups_per_day": 7, **raised})
-        assert (hit.red_flags, hit.triage) == ((finding,), "see_doctor")
-        miss = toy.predict({"caffeine_cups_per_day": 7, **not_raised})
-        assert (miss.red_flags, miss.triage) == ((), "self_care")
+    """Each symptom rule alone, through the predictor (the boundaries of every rule: tests/test_triage.py)."""
+    assert {f.finding for f in kb.red_flags} >= {"weakness", "atrophy", "stiffness", "numbness_tingling",
+                                                 "duration_days", "other_muscles_affected"}
     both = toy.predict({"caffeine_cups_per_day": 7, "duration_days": 30, "weakness": True})
     assert both.red_flags == ("weakness", "duration_days")  # knowledge-base order
+    assert [r.rule for r in both.triage_reasons] == ["weakness", "duration_days"]
+    assert both.how_soon == "within a few days"  # the most pressing of the two
 
 
 def test_triage_comes_from_the_knowledge_base_data(toy, kb):
@@ -203,7 +193,7 @@ def test_predict_many_keeps_every_row_in_order(toy):
     assert [r.cause for r in results] == ["caffeine", None, "stress_anxiety", None, "caffeine"]
     bad = results[1]
     assert not bad.ok and bad.error == "'stress_level' must be a number from 0 to 10 (got 11)"
-    assert (bad.differential, bad.path, bad.triage, bad.red_flags) == ((), (), None, ())
+    assert (bad.differential, bad.path, bad.triage, bad.red_flags, bad.triage_reasons) == ((), (), None, (), ())
     assert json.loads(json.dumps(bad.to_dict()))["error"] == bad.error
     assert results[3].error.startswith("a case must be a mapping")
     for i in (0, 2, 4):
@@ -221,7 +211,7 @@ def test_predict_many_refuses_a_single_case(toy):
 def test_predict_many_of_nothing(toy):
     assert len(toy.predict_many([])) == 0
     assert list(toy.predict_many([]).to_frame().columns) == [
-        "cause", "probability", "top3", "triage", "red_flags", "path", "error"]
+        "cause", "probability", "top3", "triage", "red_flags", "safety_net", "triage_reasons", "path", "error"]
 
 
 def test_predict_many_dataframe_nan_is_unknown(toy):
@@ -248,7 +238,8 @@ def test_to_frame_matches_the_results(default):
     frame.loc[3, "stress_level"] = 12.0
     results = default.predict_many(frame)
     table = results.to_frame()
-    assert list(table.columns) == ["cause", "probability", "top3", "triage", "red_flags", "path", "error"]
+    assert list(table.columns) == ["cause", "probability", "top3", "triage", "red_flags", "safety_net",
+                                   "triage_reasons", "path", "error"]
     assert len(table) == 200
     for i in range(200):
         row, result = table.iloc[i], results[i]
@@ -257,7 +248,8 @@ def test_to_frame_matches_the_results(default):
             assert pd.isna(row["cause"]) and math.isnan(row["probability"]) and row["path"] == ""
             continue
         assert (row["cause"], row["probability"], row["triage"]) == (result.cause, result.probability, result.triage)
-        assert row["red_flags"] == ";".join(result.red_flags)
+        assert row["red_flags"] == ";".join(result.red_flags) and row["safety_net"] == result.safety_net
+        assert row["triage_reasons"] == "; ".join(f"{r.rule} ({r.level}, {r.how_soon})" for r in result.triage_reasons)
         assert row["top3"] == "; ".join(f"{c} {p:.3f}" for c, p in result.differential[:3])
         assert row["path"] == "; ".join(s.text for s in result.path) and row["error"] == ""
     proba = results.probabilities

@@ -100,7 +100,7 @@ def test_valid_cases_get_a_full_differential_summing_to_one(predictor, case):
     assert math.isclose(sum(probs), 1.0, abs_tol=1e-9)
     assert probs == sorted(probs, reverse=True) and all(0.0 <= p <= 1.0 for p in probs)
     assert (result.cause, result.probability) == result.differential[0]
-    assert result.triage in ("self_care", "see_doctor")
+    assert result.triage in ("self_care", "see_doctor", "urgent", "emergency") and result.safety_net
     assert set(result.red_flags) <= set(case)
     assert result.answers == {k: v for k, v in case.items()}
     assert len(result.path) == len(predictor.tree.decision_path(_row(case))) - 1

@@ -245,6 +245,8 @@ def test_red_flags_follow_the_knowledge_base(kb):
     assert red_flag_mask(X, kb).tolist() == [True, False, True, False]
     X[1, col["takes_diuretic"]] = 1.0  # a medicine that can cause twitching flags too
     assert red_flag_mask(X, kb).tolist() == [True, True, True, False]
+    X[0, col["recent_arm_workout"]], X[0, col["duration_days"]] = 1.0, 1.0  # weakness the day after training
+    assert red_flag_mask(X, kb).tolist() == [False, True, True, False]
 
 
 def test_fidelity_scores_by_hand():
@@ -287,6 +289,9 @@ def test_triage_tradeoff_by_hand(kb):
     assert rows[0.2]["doctor_likely_sent"] == 1.0 and rows[0.2]["clearly_benign_reassured"] == 0.0
     assert rows[0.35]["doctor_likely_sent"] == 0.5 and rows[0.35]["clearly_benign_reassured"] == 1.0
     assert rows[0.5]["sent_to_doctor"] == 0.25  # only the red flag
+    # The share at each urgency level: the threshold moves cases between the two lowest only.
+    assert rows[0.5]["levels"] == {"self_care": 0.75, "see_doctor": 0.25, "urgent": 0.0, "emergency": 0.0}
+    assert rows[0.2]["levels"] == {"self_care": 0.0, "see_doctor": 1.0, "urgent": 0.0, "emergency": 0.0}
     # No threshold meets both targets here: the recommendation falls back to the safest one.
     assert t["recommended"] == 0.2
     assert t["knowledge_base"]["threshold"] == kb.doctor_threshold
@@ -310,6 +315,11 @@ def test_metrics_and_report_agree(small_model):
                    "## Confusion matrix", "## Causes that need a doctor", "Isaacs", f"{record['tree']['leaves']} leaves",
                    f"mean path length {m['mean_path_length']:.2f}", "fully answered", "not a diagnosis"):
         assert needle in report
+    levels = m["triage_tradeoff"]["knowledge_base"]["levels"]
+    assert set(levels) == {"self_care", "see_doctor", "urgent", "emergency"}
+    assert sum(levels.values()) == pytest.approx(1.0)
+    for level, share in levels.items():
+        assert f"| `{level}` | {share:.3f} |" in report
 
 
 # --------------------------------------------------------------------------------------------

@@ -108,12 +108,100 @@ class Cause:
     findings: Mapping[str, Distribution]
 
 
+# Urgency levels, least to most urgent (contract v3); a case gets the highest any rule gives.
+LEVELS = ("self_care", "see_doctor", "urgent", "emergency")
+# The tests a triage rule (or an exception's condition) applies to one encoded answer; an unknown
+# answer (NaN) passes none of them. "equals" compares a choice; the others numbers or yes/no.
+RULE_TESTS = {"yes": (YES_NO,), "more_than": (NUMBER,), "at_most": (NUMBER,), "equals": (CHOICE,)}
+
+
 @dataclass(frozen=True)
-class RedFlag:
+class Guidance:
+    """The public guidance a triage rule follows: who says it, where, and what it says in our words.
+
+    ``name`` is the body ("NHS", "NICE NG127", "MSD Manual", ...) or ``"article"`` (then ``says``
+    is the article's sentence, verbatim, and ``url`` is empty) or ``"general knowledge"``.
+    """
+
+    name: str
+    says: str
+    url: str = ""
+
+    @property
+    def quote(self) -> str | None:
+        """The article's sentence, for the checks that every quote is verbatim."""
+        return self.says if self.name == "article" else None
+
+    @property
+    def text(self) -> str:
+        if self.name == "article":
+            return f'article: "{self.says}"'
+        return f"{self.name}: {self.says}" + (f" ({self.url})" if self.url else "")
+
+    def to_dict(self) -> dict[str, str]:
+        return {"name": self.name, "says": self.says, "url": self.url}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One test of one answer: ``finding`` passes ``rule`` (a key of ``RULE_TESTS``) with ``value``.
+
+    ``code`` is ``value`` encoded as the answers are (a choice's index), so every runtime compares
+    encoded answers with it.
+    """
+
     finding: str
-    rule: str  # "yes" or "more_than"
+    rule: str
+    value: float | str | None = None
+    code: float | None = None
+
+
+@dataclass(frozen=True)
+class TriageRule(Condition):
+    """A triage rule: an answer that passes its test raises the urgency to at least ``level``.
+
+    ``text`` says what was found, ``how_soon`` when to act, ``source`` the guidance it follows;
+    ``unless`` names an exception (:class:`TriageException`) under which the rule does not fire;
+    ``prescriber`` marks a medicine that can cause twitching (talk to its prescriber).
+    """
+
+    id: str = ""
+    text: str = ""
+    level: str = "see_doctor"
+    how_soon: str = ""
+    source: Guidance | None = None
+    unless: str | None = None
+    prescriber: bool = False
+
+
+@dataclass(frozen=True)
+class TriageException:
+    """When every condition holds, the rules naming this exception do not fire."""
+
+    id: str
+    conditions: tuple[Condition, ...]
     text: str
-    value: float | None = None
+    source: Guidance
+
+
+@dataclass(frozen=True)
+class TriageLevel:
+    """What a person at this level is told: ``text`` and the ``safety_net`` (``{how_soon}`` is filled in)."""
+
+    id: str
+    text: str
+    safety_net: str
+    source: Guidance
+
+
+@dataclass(frozen=True)
+class DoctorCausesRule:
+    """The rule on the causes a doctor should examine: first, or together at least the threshold."""
+
+    level: str
+    how_soon: str
+    first_text: str
+    source: Guidance
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity, so compiled tables can be cached per KB
@@ -126,8 +214,12 @@ class KnowledgeBase:
     see_doctor_causes: tuple[str, ...]
     doctor_threshold: float  # the doctor causes together at least this likely: see a doctor
     doctor_threshold_text: str
-    red_flags: tuple[RedFlag, ...]
-    medicine_flags: tuple[RedFlag, ...]  # a medicine that can cause twitching: see its prescriber
+    red_flags: tuple[TriageRule, ...]  # the symptom rules, in knowledge-base order
+    medicine_flags: tuple[TriageRule, ...]  # a medicine that can cause twitching: see its prescriber
+    triage_levels: Mapping[str, TriageLevel]
+    how_soon: tuple[str, ...]  # the words for when to act, most pressing first
+    triage_exceptions: Mapping[str, TriageException]
+    doctor_rule: DoctorCausesRule
     medicine_cause: str  # the cause these medicines point to; its own advice already names the prescriber
     medicine_advice: str
     triage_sources: tuple[tuple[str, Source], ...]  # (where, source) of each triage rule
@@ -204,33 +296,11 @@ def _load(path: Path) -> KnowledgeBase:
     if not math.isclose(total_prior, 1.0, abs_tol=1e-9):
         raise KnowledgeBaseError(f"cause priors must sum to 1 (got {total_prior})")
     triage = _entry("knowledge base", lambda: _mapping("triage", raw["triage"]))
-    see_doctor = _entry("triage", lambda: tuple(triage["see_doctor_causes"]))
-    for cid in see_doctor:
-        if cid not in causes:
-            raise KnowledgeBaseError(f"triage.see_doctor_causes names unknown cause {cid!r}")
-    red_flags = tuple(
-        _entry(f"triage.red_flags.{fid}", _red_flag, fid, spec, findings)
-        for fid, spec in _entry("triage", lambda: _mapping("red_flags", triage["red_flags"])).items()
-    )
-    doctor = _entry("triage", lambda: _mapping("doctor_causes_probability", triage["doctor_causes_probability"]))
-    threshold = _entry("triage.doctor_causes_probability", lambda: _number("triage.doctor_causes_probability.at_least",
-                                                                          doctor["at_least"]))
-    if not 0 < threshold <= 1:
-        raise KnowledgeBaseError(f"triage.doctor_causes_probability.at_least must be more than 0 and at most 1 "
-                                 f"(got {threshold})")
-    medicines = _entry("triage", lambda: _mapping("medicines", triage["medicines"]))
-    medicine_flags = tuple(
-        _entry(f"triage.medicines.findings.{fid}", _red_flag, fid, spec, findings, "triage.medicines.findings")
-        for fid, spec in _entry("triage.medicines", lambda: _mapping("findings", medicines["findings"])).items()
-    )
-    medicine_cause = _entry("triage.medicines", lambda: _text("triage.medicines.cause", medicines["cause"]))
-    if medicine_cause not in causes:
-        raise KnowledgeBaseError(f"triage.medicines.cause names unknown cause {medicine_cause!r}")
-    advice = _entry("triage.medicines", lambda: _mapping("advice", medicines["advice"]))
+    parsed = _entry("triage", _triage, triage, findings, causes)
     triage_sources = tuple(
         (where, _entry(where, lambda spec=spec: _source(where, spec.get("source"))))
-        for where, spec in (("triage", triage), ("triage.doctor_causes_probability", doctor),
-                            ("triage.medicines", medicines), ("triage.medicines.advice", advice))
+        for where, spec in (("triage", triage), ("triage.medicines", triage["medicines"]),
+                            ("triage.medicines.advice", triage["medicines"]["advice"]))
     )
     answer_counts = _entry("answering", _answer_counts, raw, len(findings))
     return KnowledgeBase(
@@ -239,16 +309,8 @@ def _load(path: Path) -> KnowledgeBase:
         causes=causes,
         background=background,
         answer_counts=answer_counts,
-        see_doctor_causes=see_doctor,
-        doctor_threshold=threshold,
-        doctor_threshold_text=_entry("triage.doctor_causes_probability",
-                                     lambda: _text("triage.doctor_causes_probability.text", doctor["text"])),
-        red_flags=red_flags,
-        medicine_flags=medicine_flags,
-        medicine_cause=medicine_cause,
-        medicine_advice=_entry("triage.medicines.advice", lambda: _text("triage.medicines.advice.text", advice["text"])),
+        **parsed,
         triage_sources=triage_sources,
-        disclaimer=_entry("triage", lambda: _text("triage.disclaimer", triage["disclaimer"])),
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
         article_file=path.parent / _entry("article", lambda: raw["article"]["file"]),
     )
@@ -306,20 +368,150 @@ def _check_requires(f: Finding, findings: Mapping[str, Finding]) -> None:
             raise KnowledgeBaseError(f"{where} names {parent!r}, which is itself a follow-up finding")
 
 
-def _red_flag(fid: str, spec: Mapping[str, Any], findings: Mapping[str, Finding],
-              section: str = "triage.red_flags") -> RedFlag:
-    where = f"{section}.{fid}"
+# -- triage: the rules of the knowledge base's ``triage`` section ------------------------------
+
+
+def _triage(spec: Mapping[str, Any], findings: Mapping[str, Finding], causes: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``triage`` section as the knowledge base's triage fields, every name and level checked."""
+    how_soon = tuple(_text(f"triage.how_soon[{k}]", w) for k, w in enumerate(spec["how_soon"]))
+    if not how_soon or len(set(how_soon)) != len(how_soon):
+        raise KnowledgeBaseError(f"triage.how_soon must list distinct words for when to act (got {list(how_soon)!r})")
+    levels_spec = _mapping("triage.levels", spec["levels"])
+    if tuple(levels_spec) != LEVELS:
+        raise KnowledgeBaseError(f"triage.levels must give {', '.join(LEVELS)}, in this order (got {list(levels_spec)})")
+    levels = {lid: _entry(f"triage.levels.{lid}", _level, lid, lspec) for lid, lspec in levels_spec.items()}
+    exceptions = {
+        eid: _entry(f"triage.exceptions.{eid}", _exception, eid, espec, findings)
+        for eid, espec in _mapping("triage.exceptions", spec.get("exceptions", {})).items()
+    }
+    rules = tuple(
+        _entry(f"triage.rules.{rid}", _rule, rid, rspec, findings, how_soon, exceptions)
+        for rid, rspec in _mapping("triage.rules", spec["rules"]).items()
+    )
+    medicines = _mapping("triage.medicines", spec["medicines"])
+    medicine_cause = _text("triage.medicines.cause", medicines["cause"])
+    if medicine_cause not in causes:
+        raise KnowledgeBaseError(f"triage.medicines.cause names unknown cause {medicine_cause!r}")
+    doctor = _mapping("triage.doctor_causes", spec["doctor_causes"])
+    see_doctor = tuple(doctor["causes"])
+    for cid in see_doctor:
+        if cid not in causes:
+            raise KnowledgeBaseError(f"triage.doctor_causes.causes names unknown cause {cid!r}")
+    threshold = _number("triage.doctor_causes.at_least", doctor["at_least"])
+    if not 0 < threshold <= 1:
+        raise KnowledgeBaseError(f"triage.doctor_causes.at_least must be more than 0 and at most 1 (got {threshold})")
+    where = "triage.doctor_causes"
+    return dict(
+        see_doctor_causes=see_doctor,
+        doctor_threshold=threshold,
+        doctor_threshold_text=_text(f"{where}.together_text", doctor["together_text"]),
+        doctor_rule=DoctorCausesRule(
+            level=_level_name(f"{where}.level", doctor["level"]),
+            how_soon=_how_soon(f"{where}.how_soon", doctor["how_soon"], how_soon),
+            first_text=_text(f"{where}.first_text", doctor["first_text"]),
+            source=_guidance(where, doctor.get("source")),
+        ),
+        red_flags=tuple(r for r in rules if not r.prescriber),
+        medicine_flags=tuple(r for r in rules if r.prescriber),
+        medicine_cause=medicine_cause,
+        medicine_advice=_text("triage.medicines.advice.text", medicines["advice"]["text"]),
+        triage_levels=levels,
+        how_soon=how_soon,
+        triage_exceptions=exceptions,
+        disclaimer=_text("triage.disclaimer", spec["disclaimer"]),
+    )
+
+
+def _level_name(where: str, value: Any) -> str:
+    if value not in LEVELS:
+        raise KnowledgeBaseError(f"{where} must be one of {', '.join(LEVELS)} (got {value!r})")
+    return value
+
+
+def _how_soon(where: str, value: Any, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise KnowledgeBaseError(f"{where} must be one of triage.how_soon: {', '.join(allowed)} (got {value!r})")
+    return value
+
+
+def _guidance(where: str, spec: Mapping[str, Any] | None) -> Guidance:
+    """A rule's source: ``{"guidance", "says", "url"}``, an article ``quote`` or ``general_knowledge``."""
+    if not isinstance(spec, dict) or sum(k in spec for k in ("guidance", "quote", "general_knowledge")) != 1:
+        raise KnowledgeBaseError(
+            f"{where}.source must have exactly one of 'guidance' (with 'says' and 'url'), 'quote' or "
+            f"'general_knowledge' (got {spec!r})"
+        )
+    if "quote" in spec:
+        return Guidance("article", _text(f"{where}.source.quote", spec["quote"]))
+    if "general_knowledge" in spec:
+        return Guidance("general knowledge", _text(f"{where}.source.general_knowledge", spec["general_knowledge"]))
+    url = _text(f"{where}.source.url", spec["url"])
+    if not url.startswith("https://"):
+        raise KnowledgeBaseError(f"{where}.source.url must be an https:// address (got {url!r})")
+    return Guidance(_text(f"{where}.source.guidance", spec["guidance"]), _text(f"{where}.source.says", spec["says"]), url)
+
+
+def _condition(where: str, spec: Mapping[str, Any], findings: Mapping[str, Finding]) -> dict[str, Any]:
+    """The fields of a :class:`Condition` from ``{"finding", "test", "value"}``, checked against the finding."""
+    fid, test = spec["finding"], spec["test"]
     if fid not in findings:
-        raise KnowledgeBaseError(f"{where} names unknown finding {fid!r}")
-    rule, kind = spec["rule"], findings[fid].type
-    if rule == "yes" and kind == YES_NO:
-        value = None
-    elif rule == "more_than" and kind == NUMBER:
-        value = spec["value"]
-        _number(f"{where}.value", value)  # checked, but kept as written (14, not 14.0)
-    else:
-        raise KnowledgeBaseError(f"{where}.rule must be 'yes' for yes/no or 'more_than' for numbers (got {rule!r})")
-    return RedFlag(finding=fid, rule=rule, text=_text(f"{where}.text", spec["text"]), value=value)
+        raise KnowledgeBaseError(f"{where}.finding names unknown finding {fid!r}")
+    f = findings[fid]
+    if f.type not in RULE_TESTS.get(test, ()):
+        allowed = ", ".join(f"'{t}' for {' or '.join(kinds)}" for t, kinds in RULE_TESTS.items())
+        raise KnowledgeBaseError(f"{where}.test must be {allowed} (got {test!r} for {f.type} finding {fid!r})")
+    if test == "yes":
+        if "value" in spec:
+            raise KnowledgeBaseError(f"{where}.value is not used by the test 'yes' (got {spec['value']!r})")
+        return dict(finding=fid, rule=test, code=1.0)  # a yes is encoded 1
+    value = spec["value"]
+    if test == "equals":
+        if value not in f.choices:
+            raise KnowledgeBaseError(f"{where}.value must be one of {', '.join(f.choices)} (got {value!r})")
+        return dict(finding=fid, rule=test, value=value, code=float(f.choices.index(value)))
+    number = _number(f"{where}.value", value)
+    if not f.min <= number <= f.max:
+        raise KnowledgeBaseError(f"{where}.value must be within {f.id}'s range {f.min:g} to {f.max:g} (got {value!r})")
+    return dict(finding=fid, rule=test, value=value, code=number)  # value kept as written (14, not 14.0)
+
+
+def _rule(rid: str, spec: Mapping[str, Any], findings: Mapping[str, Finding], how_soon: tuple[str, ...],
+          exceptions: Mapping[str, TriageException]) -> TriageRule:
+    where = f"triage.rules.{rid}"
+    unless = spec.get("unless")
+    if unless is not None and unless not in exceptions:
+        raise KnowledgeBaseError(f"{where}.unless names unknown exception {unless!r}")
+    prescriber = spec.get("prescriber", False)
+    if not isinstance(prescriber, bool):
+        raise KnowledgeBaseError(f"{where}.prescriber must be true or false (got {prescriber!r})")
+    level = _level_name(f"{where}.level", spec["level"])
+    if level == LEVELS[0]:
+        raise KnowledgeBaseError(f"{where}.level must raise the urgency above {LEVELS[0]} (got {level!r})")
+    return TriageRule(
+        **_condition(where, spec, findings),
+        id=rid,
+        text=_text(f"{where}.text", spec["text"]),
+        level=level,
+        how_soon=_how_soon(f"{where}.how_soon", spec["how_soon"], how_soon),
+        source=_guidance(where, spec.get("source")),
+        unless=unless,
+        prescriber=prescriber,
+    )
+
+
+def _exception(eid: str, spec: Mapping[str, Any], findings: Mapping[str, Finding]) -> TriageException:
+    where = f"triage.exceptions.{eid}"
+    given = spec["all"]
+    if not isinstance(given, list) or not given:
+        raise KnowledgeBaseError(f"{where}.all must be a non-empty list of conditions (got {given!r})")
+    conditions = tuple(Condition(**_condition(f"{where}.all[{k}]", c, findings)) for k, c in enumerate(given))
+    return TriageException(eid, conditions, _text(f"{where}.text", spec["text"]), _guidance(where, spec.get("source")))
+
+
+def _level(lid: str, spec: Mapping[str, Any]) -> TriageLevel:
+    where = f"triage.levels.{lid}"
+    return TriageLevel(lid, _text(f"{where}.text", spec["text"]), _text(f"{where}.safety_net", spec["safety_net"]),
+                       _guidance(where, spec.get("source")))
 
 
 def _answer_counts(raw: Mapping[str, Any], n_findings: int) -> tuple[tuple[float, int, int], ...]:

@@ -1,91 +1,227 @@
-"""Triage and red flags: the one place where the knowledge base's ``triage`` rules are applied.
+"""Triage: the one place where the knowledge base's ``triage`` rules are applied.
 
-A case is sent to a doctor when any of these holds (each rule is data in the knowledge base,
-with its source):
+Four urgency levels, least to most urgent: ``self_care``, ``see_doctor``, ``urgent`` and
+``emergency`` (:data:`LEVELS`). A case gets the highest level any rule gives; each rule is data
+in the knowledge base, with its words, how soon to act and the public guidance it follows:
 
-* the most likely cause is one of the doctor causes, or those causes together are at least
-  ``doctor_causes_probability.at_least`` likely (risk-aware: four causes at 20% each are 80%);
-* a red flag is present (weakness, atrophy, stiffness, numbness or tingling, long duration);
-* the person takes a medicine that can cause twitching: the advice is to talk to the doctor
-  who prescribed it, never to stop it on one's own.
+* a finding rule: one answer passes a test (``yes``, ``more_than``, ``at_most``, ``equals`` a
+  choice) and raises the level to at least the rule's, unless the exception it names holds
+  (every condition of the exception passes, e.g. hard arm training in the last day and twitching
+  for at most two days: weakness and stiffness then do not count on their own);
+* the doctor causes: the most likely cause is one of them, or they are together at least
+  ``doctor_causes.at_least`` likely (risk-aware: four causes at 20% each are 80%).
 
-``red_flags`` names every finding that triggered one of the last two rules.
+An unknown answer (NaN) passes no test, so it never raises a level and never waives a rule.
+``red_flags`` names every finding whose rule fired; medicine rules (``prescriber``) also bring
+the advice to talk to the prescriber, never to stop the medicine.
 
 Every caller goes through :func:`triage`: the predictor for one case, the batch path for a
 table of cases, the evaluation on test cases, and the text and pictures that explain a result.
 The same code serves one case and many: ``answer(finding_id)`` returns the encoded answer (a
 float, NaN when unknown) or a numpy column of them, ``is_top(cause_id)`` whether that cause is
 the most likely one and ``probability(cause_id)`` its probability (scalars, or columns). The
-results combine with ``|``, ``+`` and ``>=``, which work for both, so nothing here imports numpy.
+results combine with ``|``, ``&``, comparisons and ``1 * bool``, which work for both, so
+nothing here imports numpy. :func:`rules_as_data` gives the same rules as plain data for a
+runtime of another language.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import reduce
-from operator import or_
-from typing import Any, Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache, reduce
+from operator import and_, eq, gt, le, or_
+from typing import Any, Callable
 
-from .knowledge import KnowledgeBase, RedFlag
+from .knowledge import LEVELS, Condition, KnowledgeBase, TriageRule
 from .numbers import percent
 
-SELF_CARE, SEE_DOCTOR = "self_care", "see_doctor"
+SELF_CARE, SEE_DOCTOR, URGENT, EMERGENCY = LEVELS
+DOCTOR_CAUSES = "doctor_causes"  # the rule id of the doctor-causes rule in reasons
+# Kept for the page of version 2, which reads it until it applies rules_as_data.
 DOCTOR_CAUSE_REASON = "the most likely cause is one a doctor should examine"
+# The tests the page of version 2 can apply; see flag_rules.
+_PAGE_V2_TESTS = ("yes", "more_than")
+
+
+_TESTS = {"yes": eq, "more_than": gt, "at_most": le, "equals": eq}  # against the condition's code
+
+
+def passes(condition: Condition, x: Any) -> Any:
+    """Whether an encoded answer (or a column of them) passes ``condition``; unknown (NaN) never does."""
+    return _TESTS[condition.rule](x, condition.code)
+
+
+@lru_cache(maxsize=16)  # a knowledge base is hashed by identity, so a changed copy gets its own plan
+def _plan(kb: KnowledgeBase) -> tuple[tuple[Any, ...], ...]:
+    """Each finding rule with what applying it needs: finding, test, code, exception and rank."""
+    return tuple((rule, rule.finding, _TESTS[rule.rule], rule.code, rule.unless, LEVELS.index(rule.level))
+                 for rule in finding_rules(kb))
+
+
+@dataclass(frozen=True)
+class TriageReason:
+    """One rule that fired for a case: what it found, its level, how soon and the guidance it follows.
+
+    ``finding`` is ``None`` for the doctor-causes rule.
+    """
+
+    rule: str
+    finding: str | None
+    level: str
+    text: str
+    how_soon: str
+    source: Any  # a knowledge.Guidance
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "finding": self.finding, "level": self.level, "text": self.text,
+                "how_soon": self.how_soon, "source": self.source.to_dict()}
 
 
 @dataclass(frozen=True)
 class Triage:
-    """What the triage rules say about one case (bools) or many (bool arrays).
+    """What the triage rules say about one case (bools, an int) or many (bool and int arrays).
 
     Attributes
     ----------
-    see_doctor
-        Whether the case calls for a doctor.
+    rank
+        The level as its index in :data:`LEVELS` (0 self-care .. 3 emergency).
     doctor_cause_first
         Whether the most likely cause is one of the knowledge base's doctor causes.
     doctor_probability
         The doctor causes' probabilities added up.
     doctor_causes_likely
-        Whether ``doctor_probability`` reaches the knowledge base's threshold.
+        Whether ``doctor_probability`` reaches the threshold.
     flags
-        ``(finding id, raised)`` for every red-flag and medicine rule, in knowledge-base order.
+        ``(rule, fired)`` for every finding rule, in knowledge-base order (symptoms, then medicines).
+    waived
+        ``(rule, waived)`` for every rule with an exception: its test passed but the exception held.
+    kb
+        The knowledge base whose rules these are (for words and levels).
     """
 
-    see_doctor: Any
+    rank: Any
     doctor_cause_first: Any
     doctor_probability: Any
     doctor_causes_likely: Any
-    flags: tuple[tuple[str, Any], ...]
+    flags: tuple[tuple[TriageRule, Any], ...]
+    waived: tuple[tuple[TriageRule, Any], ...]
+    kb: KnowledgeBase
+
+    def case(self, k: int) -> "Triage":
+        """The triage of case ``k`` of a column triage, as for one case (scalars stay as they are)."""
+        def pick(v: Any) -> Any:
+            return v[k] if getattr(v, "ndim", 0) else v
+
+        return replace(self, rank=int(pick(self.rank)), doctor_cause_first=bool(pick(self.doctor_cause_first)),
+                       doctor_probability=float(pick(self.doctor_probability)),
+                       doctor_causes_likely=bool(pick(self.doctor_causes_likely)),
+                       flags=tuple((r, bool(pick(f))) for r, f in self.flags),
+                       waived=tuple((r, bool(pick(w))) for r, w in self.waived))
+
+    @property
+    def see_doctor(self) -> Any:
+        """Whether the case is sent to a doctor at any level (bool, or a bool array)."""
+        return self.rank >= 1
+
+    @property
+    def level(self) -> str:
+        """For one case: its level, one of :data:`LEVELS`."""
+        return LEVELS[self.rank]
+
+    verdict = level  # the name of version 2
+
+    @cached_property
+    def fired(self) -> tuple[TriageRule, ...]:
+        """For one case: the finding rules that fired, in knowledge-base order."""
+        return tuple(rule for rule, fired in self.flags if fired)
+
+    @property
+    def not_counted(self) -> tuple[TriageRule, ...]:
+        """For one case: the rules whose test passed but whose exception held, in knowledge-base order."""
+        return tuple(rule for rule, waived in self.waived if waived)
 
     @property
     def red_flags(self) -> tuple[str, ...]:
-        """For one case: the finding ids whose red flag is raised, in knowledge-base order."""
-        return tuple(fid for fid, raised in self.flags if raised)
+        """For one case: every finding that raised the level above self-care, in knowledge-base order."""
+        return tuple(dict.fromkeys(rule.finding for rule in self.fired))
 
     @property
-    def verdict(self) -> str:
-        """For one case: ``"see_doctor"`` or ``"self_care"``."""
-        return SEE_DOCTOR if self.see_doctor else SELF_CARE
+    def doctor_rule_fired(self) -> bool:
+        return bool(self.doctor_cause_first or self.doctor_causes_likely)
+
+    @cached_property  # the text, the JSON and the safety net all read it
+    def reasons(self) -> tuple[TriageReason, ...]:
+        """For one case: each rule that fired, the most urgent first (knowledge-base order within a level)."""
+        kb, out = self.kb, []
+        if self.doctor_rule_fired:
+            d = kb.doctor_rule
+            text = d.first_text if self.doctor_cause_first else f"{kb.doctor_threshold_text} ({percent(self.doctor_probability)})"
+            out.append(TriageReason(DOCTOR_CAUSES, None, d.level, text, d.how_soon, d.source))
+        out += [TriageReason(r.id, r.finding, r.level, r.text, r.how_soon, r.source) for r in self.fired]
+        return tuple(sorted(out, key=lambda r: -LEVELS.index(r.level)))
+
+    @cached_property
+    def how_soon(self) -> str:
+        """For one case: the most pressing "how soon" among the rules at its level ("" for self-care)."""
+        at_level = [r.how_soon for r in self.reasons if r.level == self.level]
+        return min(at_level, key=self.kb.how_soon.index) if at_level else ""
+
+    @property
+    def safety_net(self) -> str:
+        """For one case: one sentence on when to seek help, and how soon at its level."""
+        return safety_net(self.kb, self.level, self.how_soon)
+
+    @property
+    def prescriber(self) -> bool:
+        """For one case: whether a medicine rule fired (then the prescriber advice applies)."""
+        return any(rule.prescriber for rule in self.fired)
 
 
-def flag_rules(kb: KnowledgeBase) -> tuple[RedFlag, ...]:
-    """Every rule that raises a red flag from one answer: symptoms first, then medicines."""
+def safety_net(kb: KnowledgeBase, level: str, how_soon: str = "") -> str:
+    """The knowledge base's safety-net sentence for ``level``, with ``how_soon`` filled in."""
+    return kb.triage_levels[level].safety_net.format(how_soon=how_soon)
+
+
+def finding_rules(kb: KnowledgeBase) -> tuple[TriageRule, ...]:
+    """Every rule on one answer: symptoms first, then medicines."""
     return kb.red_flags + kb.medicine_flags
 
 
+def flag_rules(kb: KnowledgeBase) -> tuple[TriageRule, ...]:
+    """The finding rules the explorer page of version 2 can apply (``yes`` and ``more_than``).
+
+    That page knows two levels and no exceptions; it reads the rules again from
+    :func:`rules_as_data` once it applies them generically.
+    """
+    return tuple(r for r in finding_rules(kb) if r.rule in _PAGE_V2_TESTS and not kb.findings[r.finding].requires)
+
+
 def screening_findings(kb: KnowledgeBase) -> tuple[str, ...]:
-    """The findings a questionnaire must ask before reassuring anyone: every red flag and medicine."""
-    return tuple(dict.fromkeys(flag.finding for flag in flag_rules(kb)))
+    """The findings a questionnaire must ask before reassuring anyone: every rule's, follow-ups excepted.
+
+    A follow-up (e.g. how the weakness came on) is asked after its parent's yes, not on its own.
+    """
+    return tuple(dict.fromkeys(r.finding for r in finding_rules(kb) if not kb.findings[r.finding].requires))
 
 
-def flag_raised(flag: RedFlag, x: Any) -> Any:
-    """Whether an encoded answer (or a column of them) raises ``flag``; unknown (NaN) never does."""
-    return (x == 1.0) if flag.rule == "yes" else (x > flag.value)
+def rule_test(kb: KnowledgeBase, rule: TriageRule, answer: Callable[[str], Any]) -> tuple[Any, Any]:
+    """``(fires, waived)`` for an answer (or a column): the test passes and its exception does not
+    hold, or the test passes and the exception holds."""
+    hit = passes(rule, answer(rule.finding))
+    if rule.unless is None:
+        return hit, False
+    holds = exception_holds(kb.triage_exceptions[rule.unless], answer)
+    return hit & (holds == False), hit & holds  # noqa: E712 - "== False" negates a bool and a bool array alike
 
 
-def red_flags(kb: KnowledgeBase, answer: Callable[[str], Any]) -> tuple[tuple[str, Any], ...]:
-    """``(finding id, raised)`` for every red-flag and medicine rule of ``kb``, in knowledge-base order."""
-    return tuple((flag.finding, flag_raised(flag, answer(flag.finding))) for flag in flag_rules(kb))
+def exception_holds(exception: Any, answer: Callable[[str], Any]) -> Any:
+    """Whether every condition of a :class:`~bicep_twitch.core.knowledge.TriageException` passes."""
+    return reduce(and_, (passes(c, answer(c.finding)) for c in exception.conditions))
+
+
+def red_flags(kb: KnowledgeBase, answer: Callable[[str], Any]) -> tuple[tuple[TriageRule, Any], ...]:
+    """``(rule, fired)`` for every finding rule of ``kb``, in knowledge-base order."""
+    return tuple((rule, rule_test(kb, rule, answer)[0]) for rule in finding_rules(kb))
 
 
 def triage(
@@ -119,50 +255,62 @@ def triage(
     >>> p = {"caffeine": 0.4, "medication": 0.35, "autoimmune": 0.2}
     >>> t = triage(kb, is_top=lambda c: c == "caffeine", probability=lambda c: p.get(c, 0.0),
     ...            answer=lambda f: 1.0 if f == "weakness" else float("nan"))
-    >>> t.verdict, t.red_flags, round(t.doctor_probability, 2), t.doctor_causes_likely
-    ('see_doctor', ('weakness',), 0.55, True)
+    >>> t.level, t.red_flags, round(t.doctor_probability, 2), t.doctor_causes_likely, t.how_soon
+    ('see_doctor', ('weakness',), 0.55, True, 'within a few days')
     """
     threshold = kb.doctor_threshold if doctor_threshold is None else doctor_threshold
     doctor_first = reduce(or_, (is_top(c) for c in kb.see_doctor_causes), False)
     doctor_probability = sum(probability(c) for c in kb.see_doctor_causes)
     likely = doctor_probability >= threshold
-    flags = red_flags(kb, answer)
-    see_doctor = reduce(or_, (raised for _, raised in flags), doctor_first | likely)
-    return Triage(see_doctor=see_doctor, doctor_cause_first=doctor_first, doctor_probability=doctor_probability,
-                  doctor_causes_likely=likely, flags=flags)
+    holds = {eid: exception_holds(e, answer) for eid, e in kb.triage_exceptions.items()}
+    # The level is the highest rank of the rules that fired (rank * fired is 0 for a rule that
+    # did not); "a + (b - a) * (b > a)" is the larger of two ranks for ints and int arrays alike.
+    rank = LEVELS.index(kb.doctor_rule.level) * (doctor_first | likely)
+    flags, waived = [], []
+    for rule, finding, test, code, unless, level in _plan(kb):
+        fired = test(answer(finding), code)
+        if unless is not None:
+            held = holds[unless]
+            waived.append((rule, fired & held))
+            fired = fired & (held == False)  # noqa: E712 - negates a bool and a bool array alike
+        flags.append((rule, fired))
+        here = level * fired
+        rank = rank + (here - rank) * (here > rank)
+    return Triage(rank=rank, doctor_cause_first=doctor_first, doctor_probability=doctor_probability,
+                  doctor_causes_likely=likely, flags=tuple(flags), waived=tuple(waived), kb=kb)
 
 
-def doctor_probability(kb: KnowledgeBase, differential: Iterable[tuple[str, float]]) -> float:
-    """The doctor causes' probabilities in a differential, added up."""
-    return sum(p for c, p in differential if c in kb.see_doctor_causes)
+def rules_as_data(kb: KnowledgeBase) -> dict[str, Any]:
+    """The triage rules as plain data (JSON types) that a runtime of another language applies.
 
-
-def triage_reasons(kb: KnowledgeBase, cause: str | None, flagged: Sequence[str],
-                   differential: Iterable[tuple[str, float]] = ()) -> list[str]:
-    """Why a case was told to see a doctor, in words: the causes, then each red flag and medicine.
-
-    Examples
-    --------
-    >>> from bicep_twitch.core.knowledge import load_knowledge
-    >>> kb = load_knowledge()
-    >>> triage_reasons(kb, "stress_anxiety", ("takes_diuretic",), [("stress_anxiety", 0.5), ("medication", 0.5)])
-    ['the causes a doctor should examine are, together, likely enough (50%)', \
-'you take a diuretic, a medicine that can cause twitching']
+    The evaluator: for each finding rule, the rule fires when the answer to ``finding``
+    (encoded: yes 1, no 0, a choice its index, numbers as given; unknown never passes) passes
+    ``test`` against ``code`` (``yes``: equals 1; ``more_than``: greater; ``at_most``: at most;
+    ``equals``: equal), unless every condition of its ``unless`` exception passes. The doctor
+    rule fires when the top cause is in ``doctor_causes.causes`` or those causes' probabilities
+    add up to at least ``at_least``. The level is the highest of the fired rules' (``levels``
+    is least urgent first), ``self_care`` when none fired; ``how_soon`` is the first of the
+    ``how_soon`` words given by a fired rule at that level; the safety net is the level's, with
+    ``{how_soon}`` filled in.
     """
-    reasons = []
-    if cause in kb.see_doctor_causes:
-        reasons.append(DOCTOR_CAUSE_REASON)
-    else:
-        together = doctor_probability(kb, differential)
-        if together >= kb.doctor_threshold:
-            reasons.append(f"{kb.doctor_threshold_text} ({percent(together)})")
-    text = {flag.finding: flag.text for flag in flag_rules(kb)}
-    return reasons + [text[fid] for fid in flagged]
+    def condition(c: Condition) -> dict[str, Any]:
+        return {"finding": c.finding, "test": c.rule, "value": c.value, "code": c.code}
 
-
-def takes_a_medicine(kb: KnowledgeBase, flagged: Sequence[str]) -> bool:
-    """Whether any flagged finding is a medicine rule (then the prescriber advice applies)."""
-    return any(flag.finding in flagged for flag in kb.medicine_flags)
+    d = kb.doctor_rule
+    return {
+        "levels": [{"id": lv.id, "text": lv.text, "safety_net": lv.safety_net, "source": lv.source.to_dict()}
+                   for lv in kb.triage_levels.values()],
+        "how_soon": list(kb.how_soon),
+        "rules": [{"id": r.id, **condition(r), "level": r.level, "how_soon": r.how_soon, "text": r.text,
+                   "unless": r.unless, "prescriber": r.prescriber, "source": r.source.to_dict()}
+                  for r in finding_rules(kb)],
+        "exceptions": [{"id": e.id, "all": [condition(c) for c in e.conditions], "text": e.text,
+                        "source": e.source.to_dict()} for e in kb.triage_exceptions.values()],
+        "doctor_causes": {"causes": list(kb.see_doctor_causes), "at_least": kb.doctor_threshold, "level": d.level,
+                          "how_soon": d.how_soon, "first_text": d.first_text, "together_text": kb.doctor_threshold_text,
+                          "source": d.source.to_dict()},
+        "medicines": {"cause": kb.medicine_cause, "advice": kb.medicine_advice},
+    }
 
 
 def is_doctor_cause(kb: KnowledgeBase, cause: str) -> bool:
@@ -170,5 +318,6 @@ def is_doctor_cause(kb: KnowledgeBase, cause: str) -> bool:
     return cause in kb.see_doctor_causes
 
 
-__all__ = ["SELF_CARE", "SEE_DOCTOR", "Triage", "triage", "red_flags", "flag_raised", "flag_rules",
-           "screening_findings", "triage_reasons", "doctor_probability", "takes_a_medicine", "is_doctor_cause"]
+__all__ = ["LEVELS", "SELF_CARE", "SEE_DOCTOR", "URGENT", "EMERGENCY", "Triage", "TriageReason", "triage",
+           "red_flags", "rule_test", "exception_holds", "passes", "finding_rules", "flag_rules", "screening_findings", "safety_net",
+           "rules_as_data", "is_doctor_cause", "DOCTOR_CAUSES"]

@@ -19,7 +19,7 @@ from ..core.knowledge import NUMBER, YES_NO, Finding, KnowledgeBase
 from ..core.model_folder import check_tree_matches
 from ..core.numbers import format_number, format_threshold, percent
 from ..core.tree import LEAF, TreeData
-from ..core.triage import is_doctor_cause
+from ..core.triage import LEVELS, is_doctor_cause
 from ..core.words import edge_words
 
 SPLIT, LEAF_KIND, CUT = "split", "leaf", "cut"
@@ -372,7 +372,13 @@ __all__ = ["Scene", "SceneNode", "SceneEdge", "build_scene", "build_case_scene",
 
 def doctor_note(kb: KnowledgeBase) -> str:
     """The disclaimer and when to see a doctor, as every picture's header says it."""
-    note = f"{kb.disclaimer} See a doctor for: " + "; ".join(flag.text for flag in kb.red_flags) + "."
+    by_level: dict[str, list[str]] = {}
+    for flag in kb.red_flags:
+        by_level.setdefault(flag.level, []).append(flag.text)
+    # Most urgent first, each level in its own words ("Call 999 (UK), ... now for: ...").
+    note = kb.disclaimer + "".join(
+        f" {kb.triage_levels[level].text[0].upper()}{kb.triage_levels[level].text[1:]} for: {'; '.join(texts)}."
+        for level, texts in sorted(by_level.items(), key=lambda lt: -LEVELS.index(lt[0])))
     if kb.medicine_flags:
         names = ", ".join(kb.findings[flag.finding].name for flag in kb.medicine_flags)
         note += f" A medicine can cause twitching; tell the doctor who prescribed it if one of these is true: {names}."

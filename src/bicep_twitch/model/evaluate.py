@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from ..core.knowledge import KnowledgeBase
-from ..core.triage import is_doctor_cause, red_flags, triage
+from ..core.triage import LEVELS, is_doctor_cause, red_flags, triage
 
 # Which findings a case answers, in the groups the report breaks accuracy down by.
 ANSWER_GROUPS = (("1-2", 1, 2), ("3-6", 3, 6), ("7+", 7, None))
@@ -103,8 +103,10 @@ def triage_tradeoff(proba: np.ndarray, posterior: np.ndarray, X: np.ndarray, *, 
     For each threshold: the share of cases sent to a doctor among those the exact posterior
     puts ``DOCTOR_LIKELY`` or more on the doctor causes, the share reassured among those it
     puts under ``CLEARLY_BENIGN`` on them that carry no red flag, and the share of all cases
-    sent. ``recommended`` is the highest threshold meeting both ``TRIAGE_TARGETS`` (fewest
-    needless visits); ``knowledge_base`` the row of the threshold the knowledge base holds.
+    sent, and the share at each urgency level (``levels``; the threshold moves cases between
+    ``self_care`` and ``see_doctor`` only, the emergency and urgent screens do not depend on it).
+    ``recommended`` is the highest threshold meeting both ``TRIAGE_TARGETS`` (fewest needless
+    visits); ``knowledge_base`` the row of the threshold the knowledge base holds.
     """
     classes = list(classes)
     index = {fid: j for j, fid in enumerate(kb.finding_ids)}
@@ -119,9 +121,11 @@ def triage_tradeoff(proba: np.ndarray, posterior: np.ndarray, X: np.ndarray, *, 
         with np.errstate(invalid="ignore"):
             told = triage(kb, is_top=lambda c: pred == classes.index(c), probability=lambda c: proba[:, classes.index(c)],
                           answer=answer, doctor_threshold=t)
-        sent = np.broadcast_to(told.see_doctor, (len(X),))
+        rank = np.broadcast_to(told.rank, (len(X),))
+        sent = rank >= 1
         rows.append({"threshold": t, "doctor_likely_sent": _mean(sent[likely]),
-                     "clearly_benign_reassured": _mean(~sent[benign]), "sent_to_doctor": _mean(sent)})
+                     "clearly_benign_reassured": _mean(~sent[benign]), "sent_to_doctor": _mean(sent),
+                     "levels": {level: _mean(rank == k) for k, level in enumerate(LEVELS)}})
     meeting = [r for r in rows if all(r[k] >= v for k, v in TRIAGE_TARGETS.items())]
     recommended = max(meeting, key=lambda r: r["threshold"]) if meeting else max(rows, key=lambda r: r["doctor_likely_sent"])
     return {

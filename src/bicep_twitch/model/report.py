@@ -8,6 +8,7 @@ from typing import Any, Mapping, Sequence
 
 from ..core.knowledge import KnowledgeBase
 from ..core.numbers import format_number
+from ..core.triage import LEVELS
 from .evaluate import CLEARLY_BENIGN, CONFIDENT, DOCTOR_LIKELY, FEW_ANSWERS, TARGETS, meets_targets
 
 
@@ -217,8 +218,9 @@ def _fidelity_table(m: Mapping[str, Any], kb: KnowledgeBase) -> list[str]:
 def _triage_table(t: Mapping[str, Any], kb: KnowledgeBase) -> list[str]:
     """The trade-off of the threshold on the doctor causes together, the knowledge base's row marked."""
     out = [
-        f"`see_doctor` when the doctor causes ({', '.join(kb.see_doctor_causes)}) are first or together at",
-        "least the threshold, when a red flag is present, or when a medicine that can cause twitching is taken.",
+        f"At least `see_doctor` when the doctor causes ({', '.join(kb.see_doctor_causes)}) are first or together at",
+        "least the threshold, and whenever a rule on an answer fires (a red flag, or a medicine that can cause",
+        "twitching; some give `urgent` or `emergency`, below).",
         f"Each row applies these rules with another threshold to the same fresh cases: {t['doctor_likely_cases']:,}",
         f"of them have an exact posterior of at least {DOCTOR_LIKELY} on the doctor causes, {t['clearly_benign_cases']:,}",
         f"under {CLEARLY_BENIGN} and no red flag. The knowledge base holds {kb.doctor_threshold:g}; the highest",
@@ -229,11 +231,37 @@ def _triage_table(t: Mapping[str, Any], kb: KnowledgeBase) -> list[str]:
     if t["recommended"] == kb.doctor_threshold:
         marked[kb.doctor_threshold] = " (knowledge base: the highest meeting both)"
     rows = [[f"{r['threshold']:g}" + marked.get(r["threshold"], ""), _f(r["doctor_likely_sent"]),
-             _f(r["clearly_benign_reassured"]), _f(r["sent_to_doctor"])] for r in t["rows"]]
-    return out + _table(["threshold", f"doctor causes >= {DOCTOR_LIKELY}: sent to a doctor (target >= "
-                         f"{t['targets']['doctor_likely_sent']:g})",
-                         f"clearly benign: reassured (target >= {t['targets']['clearly_benign_reassured']:g})",
-                         "all cases sent"], rows)
+             _f(r["clearly_benign_reassured"]), _f(r["sent_to_doctor"])]
+            + [_f(r["levels"][level]) for level in LEVELS] for r in t["rows"]]
+    out += _table(["threshold", f"doctor causes >= {DOCTOR_LIKELY}: sent to a doctor (target >= "
+                   f"{t['targets']['doctor_likely_sent']:g})",
+                   f"clearly benign: reassured (target >= {t['targets']['clearly_benign_reassured']:g})",
+                   "all cases sent"] + [f"`{level}`" for level in LEVELS], rows)
+    return out + ["", *_level_lines(t["knowledge_base"]["levels"], kb)]
+
+
+def _level_lines(levels: Mapping[str, float], kb: KnowledgeBase) -> list[str]:
+    """The share of the fresh cases at each urgency level, with the knowledge base's threshold, and its rules."""
+    out = ["### Urgency levels", "",
+           "The share of the same fresh cases at each level with the knowledge base's threshold (a case gets the",
+           "highest level any rule gives), and the rules that raise a case to each level, with how soon to act and",
+           "the guidance each follows (the knowledge base's `triage` section has their words and addresses).", ""]
+    rules = {level: [] for level in LEVELS}
+    for r in kb.red_flags + kb.medicine_flags:
+        rules[r.level].append(f"`{r.finding}` {_test_words(r)} ({r.how_soon}; {r.source.name})")
+    d = kb.doctor_rule
+    rules[d.level].append(f"the doctor causes first or together >= {kb.doctor_threshold:g} ({d.how_soon})")
+    rows = [[f"`{level}`", _f(levels[level]), "; ".join(rules[level]) or "no rule fired"] for level in LEVELS]
+    out += _table(["level", "share of cases", "rules that give it"], rows)
+    for e in kb.triage_exceptions.values():
+        names = ", ".join(f"`{r.finding}`" for r in kb.red_flags if r.unless == e.id)
+        conditions = " and ".join(f"`{c.finding}` {_test_words(c)}" for c in e.conditions)
+        out += ["", f"Not counted on their own: {names} when {conditions} ({e.text})."]
+    return out
+
+
+def _test_words(c: Any) -> str:
+    return {"yes": "yes", "more_than": f"> {c.value}", "at_most": f"<= {c.value}", "equals": f"= {c.value}"}[c.rule]
 
 
 __all__ = ["report_markdown"]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 import numpy as np
 
-from ..core.triage import SEE_DOCTOR, SELF_CARE, Triage, triage
+from ..core.triage import Triage, triage
 from .result import Result
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -159,45 +159,61 @@ class Predictions(Sequence):
                           answer=lambda fid: self.X[:, finding_column[fid]])
 
     def to_frame(self, *, explain: bool = True) -> "pd.DataFrame":
-        """One row per case, in order: cause, probability, top3, triage, red_flags, path, error.
+        """One row per case, in order: cause, probability, top3, triage, red_flags, safety_net,
+        triage_reasons, path, error.
 
         ``top3`` reads "cause 0.620; cause 0.200; cause 0.090"; ``red_flags`` is the finding ids
-        joined by ";"; ``path`` the explanation's sentences joined by "; " (left empty when
-        ``explain`` is false, which is much faster); ``error`` is empty for good rows.
+        joined by ";"; ``triage_reasons`` each rule that fired as "rule (level, how soon)", the
+        most urgent first, joined by "; "; ``path`` the explanation's sentences joined by "; "
+        (left empty when ``explain`` is false, which is much faster); ``error`` is empty for good rows.
         """
         import pandas as pd
 
         cause, prob, top3 = self._leaf_columns()
-        told = self.triage()
-        n = len(self)
-        code = np.zeros(n, dtype=np.int64)
-        for k, (_, raised) in enumerate(told.flags):
-            code |= np.asarray(raised, dtype=np.int64) << k
-        names = {c: ";".join(fid for k, (fid, _) in enumerate(told.flags) if c >> k & 1) for c in np.unique(code).tolist()}
-        red = np.array([names[c] for c in code.tolist()], dtype=object) if n else np.array([], dtype=object)
-        triage_column = np.where(np.broadcast_to(told.see_doctor, (n,)), SEE_DOCTOR, SELF_CARE).astype(object)
-        error = np.full(n, "", dtype=object)
-        path = np.full(n, "", dtype=object)
+        triage_column, red, net, why = self._triage_columns()
+        error = np.full(len(self), "", dtype=object)
+        path = np.full(len(self), "", dtype=object)
         if explain:
             tree, explainer = self.predictor.tree, self.predictor.explainer
-            for k in range(n):
+            for k in range(len(self)):
                 if k not in self.errors:
                     row = self.X[k].tolist()
                     path[k] = "; ".join(s.text for s in explainer.steps(row, tree.decision_path(row)))
         for k, message in self.errors.items():
             error[k] = message
-            triage_column[k] = ""
-            red[k] = ""
         return pd.DataFrame(
             {"cause": cause, "probability": prob, "top3": top3, "triage": triage_column, "red_flags": red,
-             "path": path, "error": error}
+             "safety_net": net, "triage_reasons": why, "path": path, "error": error}
         )
+
+    def _triage_columns(self) -> tuple[np.ndarray, ...]:
+        """Per-case triage level, red flags, safety net and reasons, worked out once per distinct set
+        of fired rules (as :func:`~bicep_twitch.core.triage.triage` gives them for that case)."""
+        told = self.triage()
+        n = len(self)
+        fired = [told.doctor_cause_first | told.doctor_causes_likely] + [f for _, f in told.flags]
+        code = np.zeros(n, dtype=np.int64)
+        for k, f in enumerate(fired):
+            code |= np.broadcast_to(np.asarray(f, dtype=np.int64), (n,)) << k
+        unique, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+        columns = [[], [], [], []]
+        for k in first.tolist():
+            one = told.case(k)
+            for column, value in zip(columns, (one.level, ";".join(one.red_flags), one.safety_net,
+                                               "; ".join(f"{r.rule} ({r.level}, {r.how_soon})" for r in one.reasons))):
+                column.append(value)
+        out = tuple(np.asarray(c, dtype=object)[inverse] if n else np.array([], dtype=object) for c in columns)
+        for k in self.errors:
+            for column in out:
+                column[k] = ""
+        return out
 
     def to_table(self, passthrough: Mapping[str, Sequence[str]] | None = None, *, top: int = TOP) -> "pd.DataFrame":
         """The batch CSV: one row per case, in order, every value in a column of its own.
 
         Columns: the ``passthrough`` columns as given (e.g. ``id``), then ``cause``,
-        ``probability``, ``triage``, ``red_flags``, ``top1`` .. ``top{top}`` with
+        ``probability``, ``triage``, ``red_flags``, ``safety_net``, ``triage_reasons`` (as in
+        :meth:`to_frame`), ``top1`` .. ``top{top}`` with
         ``top1_probability`` .., one ``p_<cause id>`` per knowledge-base cause, ``path`` and
         ``error``. A row with an error has only its passthrough columns and ``error`` filled.
 
@@ -218,7 +234,8 @@ class Predictions(Sequence):
         unique, inverse = np.unique(self.leaves, return_inverse=True)
         ranked = [self.predictor.leaf(node).differential for node in unique.tolist()]
         bad = np.fromiter(self.errors, dtype=np.intp)
-        columns: dict[str, Any] = {name: base[name] for name in ("cause", "probability", "triage", "red_flags")}
+        columns: dict[str, Any] = {name: base[name] for name in ("cause", "probability", "triage", "red_flags",
+                                                                 "safety_net", "triage_reasons")}
         for k in range(top):
             cause = np.asarray([d[k][0] if k < len(d) else None for d in ranked], dtype=object)[inverse]
             prob = np.asarray([d[k][1] if k < len(d) else np.nan for d in ranked], dtype=np.float64)[inverse]

@@ -23,7 +23,7 @@ from ..core.cases import decode_value, encode_case
 from ..core.knowledge import KnowledgeBase, load_knowledge
 from ..core.model_folder import checked_bytes, check_tree_matches, read_model_tree
 from ..core.tree import TreeData
-from ..core.triage import Triage, red_flags, takes_a_medicine, triage
+from ..core.triage import Triage, triage
 from .explain import Explainer
 from .result import Result
 
@@ -53,7 +53,9 @@ class Predictor:
     --------
     >>> predictor = Predictor.load()
     >>> result = predictor.predict({"movement": "spasm", "recent_arm_workout": True, "hours_after_workout": 1})
-    >>> result.triage in ("self_care", "see_doctor")
+    >>> result.triage
+    'self_care'
+    >>> result.safety_net.startswith("See a GP if it is still there after two weeks")
     True
     >>> abs(sum(p for _, p in result.differential) - 1) < 1e-9
     True
@@ -114,16 +116,18 @@ class Predictor:
         findings = self.kb.findings
         answers = {fid: decode_value(findings[fid], x) for fid, x in zip(self.kb.finding_ids, row) if x == x}
         return Result(
-            leaf.cause, leaf.label, leaf.probability, leaf.differential, self.explainer.steps(row, path),
-            told.verdict, told.red_flags, self.advice_for(leaf, told.red_flags), answers, path[-1], self.kb,
+            cause=leaf.cause, label=leaf.label, probability=leaf.probability, differential=leaf.differential,
+            path=self.explainer.steps(row, path), triage=told.level, triage_reasons=told.reasons,
+            how_soon=told.how_soon, safety_net=told.safety_net, red_flags=told.red_flags, not_counted=told.not_counted,
+            advice=self.advice_for(leaf, told), answers=answers, leaf=path[-1], kb=self.kb,
         )
 
-    def advice_for(self, leaf: Leaf, flagged: Sequence[str]) -> str:
+    def advice_for(self, leaf: Leaf, told: Triage) -> str:
         """The cause's advice, led by the prescriber advice when a medicine that can cause twitching is taken.
 
         The medicines' own cause already says it in its advice, so it is not repeated there.
         """
-        if leaf.cause != self.kb.medicine_cause and takes_a_medicine(self.kb, flagged):
+        if leaf.cause != self.kb.medicine_cause and told.prescriber:
             return f"{self.kb.medicine_advice} {leaf.advice}"
         return leaf.advice
 
@@ -148,14 +152,9 @@ class Predictor:
         return triage(self.kb, is_top=lambda c: c == leaf.cause, probability=lambda c: probabilities[c],
                       answer=lambda fid: row[column[fid]])
 
-    def red_flags_of(self, row: Sequence[float]) -> tuple[str, ...]:
-        """The red-flag finding ids among a case's own answers (encoded row), in knowledge-base order."""
-        column = self._finding_column
-        return tuple(fid for fid, raised in red_flags(self.kb, lambda fid: row[column[fid]]) if raised)
-
     def error_result(self, message: str) -> Result:
         """The result a batch gives for a case it could not read."""
-        return Result(None, None, None, (), (), None, (), None, {}, None, self.kb, message)
+        return Result(kb=self.kb, error=message)
 
     # -- many cases -------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from typing import Any
 from ..core.cases import encode_value
 from ..core.knowledge import KnowledgeBase
 from ..core.numbers import percent
-from ..core.triage import SEE_DOCTOR, triage_reasons
+from ..core.triage import EMERGENCY, SELF_CARE, SEE_DOCTOR, URGENT, TriageReason
 from .explain import Step, summarize
 from .reasons import AGAINST, FOR, CauseReasons, OpenQuestion, Reason, cause_reasons, open_questions
 
@@ -26,9 +26,9 @@ TEXT_MIN_FACTOR = 1.1
 WIDTH = 96
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, kw_only=True)
 class Result:
-    """What the predictor says about one case.
+    """What the predictor says about one case; built by keyword, every field named.
 
     Attributes
     ----------
@@ -41,9 +41,20 @@ class Result:
     path : tuple of Step
         The explanation: one step per decision the tree took, root first.
     triage : str
-        ``"see_doctor"`` or ``"self_care"``, by the knowledge base's triage rules.
+        The urgency level by the knowledge base's triage rules: ``"self_care"``,
+        ``"see_doctor"``, ``"urgent"`` or ``"emergency"``.
+    triage_reasons : tuple of TriageReason
+        Each rule that fired, the most urgent first: its finding (``None`` for the doctor
+        causes), level, words, how soon and the guidance it follows. Empty for self-care.
+    how_soon : str
+        When to act at this level ("now", "today", "within a few days", ...); empty for self-care.
+    safety_net : str
+        One sentence on when to seek help if things change (and how soon, at ``see_doctor``).
     red_flags : tuple of str
-        Finding ids among the user's own answers that call for a doctor; empty when none.
+        Every finding among the user's own answers that raised the level above self-care.
+    not_counted : tuple of TriageRule
+        Rules whose answer was given but whose exception held, so they raised nothing (e.g.
+        weakness the day after hard arm training); the text and the JSON say why.
     advice : str
         Advice for the most likely cause, from the article where it gives some.
     answers : dict
@@ -55,16 +66,20 @@ class Result:
         (``cause`` is ``None``). :meth:`Predictor.predict` raises instead.
     """
 
-    cause: str | None
-    label: str | None
-    probability: float | None
-    differential: tuple[tuple[str, float], ...]
-    path: tuple[Step, ...]
-    triage: str | None
-    red_flags: tuple[str, ...]
-    advice: str | None
-    answers: dict[str, Any]
-    leaf: int | None
+    cause: str | None = None
+    label: str | None = None
+    probability: float | None = None
+    differential: tuple[tuple[str, float], ...] = ()
+    path: tuple[Step, ...] = ()
+    triage: str | None = None
+    triage_reasons: tuple[TriageReason, ...] = ()
+    how_soon: str = ""
+    safety_net: str | None = None
+    red_flags: tuple[str, ...] = ()
+    not_counted: tuple[Any, ...] = ()
+    advice: str | None = None
+    answers: dict[str, Any] = field(default_factory=dict)
+    leaf: int | None = None
     kb: KnowledgeBase = field(compare=False)
     error: str | None = None
 
@@ -117,7 +132,12 @@ class Result:
             "reasons": [r.to_dict() for r in self.reasons],
             "surer_if_answered": [q.to_dict() for q in self.open_questions],
             "triage": self.triage,
+            "triage_reasons": [r.to_dict() for r in self.triage_reasons],
+            "how_soon": self.how_soon,
+            "safety_net": self.safety_net,
             "red_flags": list(self.red_flags),
+            "not_counted": [{"rule": r.id, "finding": r.finding, "text": r.text,
+                             "because": self.kb.triage_exceptions[r.unless].text} for r in self.not_counted],
             "advice": self.advice,
             "answers": dict(self.answers),
             "leaf": self.leaf,
@@ -200,6 +220,25 @@ def _path_lines(result: Result) -> list[str]:
     return lines
 
 
+def triage_lines(result: Result) -> list[str]:
+    """What to do: the level in words, each rule that fired with its guidance, and the safety net."""
+    kb = result.kb
+    head = kb.triage_levels[result.triage].text
+    if result.triage == SELF_CARE:
+        lines = [f"What to do: {head}."]
+    else:
+        when = f" {result.how_soon}" if result.triage == SEE_DOCTOR else ""
+        lines = [f"What to do: {head}{when}, because:"]
+        for r in result.triage_reasons:
+            lines += textwrap.wrap(f"{r.text} ({r.level.replace('_', ' ')}, {r.how_soon}; {r.source.name})",
+                                   width=WIDTH, initial_indent="  - ", subsequent_indent="    ")
+    for r in result.not_counted:
+        because = kb.triage_exceptions[r.unless].text
+        lines += textwrap.wrap(f"Not counted on its own: {r.text} ({because}).", width=WIDTH, subsequent_indent="  ")
+    lines += textwrap.wrap(f"Safety net: {result.safety_net}", width=WIDTH, subsequent_indent="  ")
+    return lines
+
+
 def format_result_text(result: Result, *, top: int = 3) -> str:
     """The human text ``bicep-twitch predict`` prints for one result.
 
@@ -225,13 +264,11 @@ def format_result_text(result: Result, *, top: int = 3) -> str:
         lines.append(f"  {rank}. {kb.causes[cause].label:<{width}}  {percent(p):>4}")
     lines += [""] + _reason_lines(result) + _path_lines(result)
     lines.append("")
-    if result.triage == SEE_DOCTOR:
-        reasons = triage_reasons(kb, result.cause, result.red_flags, result.differential)
-        lines.append("What to do: see a doctor (" + "; ".join(reasons) + ").")
-    else:
-        lines.append("What to do: self-care is reasonable; see a doctor if it gets worse or does not settle.")
-    lines += [f"Advice: {result.advice}", "", kb.disclaimer]
+    lines += triage_lines(result)
+    # Urgent help comes first: the cause's advice (e.g. "usually settles") must not read as reassurance.
+    first = "Advice for the likely cause, once you have had that help" if result.triage in (URGENT, EMERGENCY) else "Advice"
+    lines += [f"{first}: {result.advice}", "", kb.disclaimer]
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["Result", "format_result_text"]
+__all__ = ["Result", "format_result_text", "triage_lines"]
