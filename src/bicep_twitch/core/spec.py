@@ -29,6 +29,11 @@ SPEC_FORMAT_VERSION = 1
 DISPLAY_DECIMALS = 4
 # Urgency levels, least urgent first: the level of a case is the highest any fired rule gives.
 LEVELS = (SELF_CARE, SEE_DOCTOR)
+# What the page tells a person at each level (its list of reasons follows when rules fired).
+LEVEL_WORDS = {
+    SELF_CARE: "What to do: self-care is reasonable; see a doctor if it gets worse or does not settle.",
+    SEE_DOCTOR: "What to do: see a doctor.",
+}
 # The knowledge base's rule words as (operator, value) on the encoded answer; unknown never fires.
 RULE_OPERATORS = {"yes": ("eq", 1.0), "more_than": ("gt", None)}
 # How much of the reasons and open questions the result's text shows.
@@ -109,6 +114,7 @@ def triage_spec(kb: KnowledgeBase) -> dict[str, Any]:
                           "words": flag.text, "medicine": medicine, "source": sources.get(where)})
     return {
         "levels": list(LEVELS),
+        "level_words": dict(LEVEL_WORDS),
         "rules": rules,
         "medicine": {"cause": kb.medicine_cause, "advice": kb.medicine_advice},
     }

@@ -26,7 +26,7 @@ from typing import Any
 from .._io import atomic_open, ensure_writable_dir
 from ..core.knowledge import KnowledgeBase, load_knowledge
 from ..core.model_folder import read_model_tree
-from ..core.spec import compile_spec, likelihood_tables, questionnaire_spec, triage_spec
+from ..core.spec import compile_spec
 from ..core.tree import TreeData
 from .scene import short_label
 from .style import cause_colour
@@ -34,11 +34,6 @@ from .style import cause_colour
 EXPLORER_NAME = "explorer.html"
 # The page's script, in the order the page runs them: the logic (no DOM: Node runs it too), then the drawing.
 SCRIPTS = ("logic.js", "explorer.js")
-
-# The rules the page follows, as the spec compiles them (kept under their former names).
-questionnaire_rules = questionnaire_spec
-triage_rules = triage_spec
-
 
 def explorer_data(tree: TreeData, kb: KnowledgeBase) -> dict[str, Any]:
     """Everything the page needs, as one JSON-serialisable object: the spec and its colours.
@@ -145,5 +140,4 @@ def write_model_explorer(model_dir: str | Path) -> Path:
     return write_explorer(TreeAndWords(tree, load_knowledge()), model_dir / EXPLORER_NAME)
 
 
-__all__ = ["explorer_data", "explorer_html", "write_explorer", "write_model_explorer", "questionnaire_rules",
-           "triage_rules", "likelihood_tables", "EXPLORER_NAME"]
+__all__ = ["explorer_data", "explorer_html", "write_explorer", "write_model_explorer", "EXPLORER_NAME"]

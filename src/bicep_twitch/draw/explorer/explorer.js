@@ -230,9 +230,8 @@
     var c = {};
     answers.forEach(function (a) { c[a.finding] = B.decodeValue(FIND[a.finding], a.code); });
     var r = predict(c);
-    var told = r.triage === "see_doctor"
-      ? el("div", { class: "triage see_doctor" }, ["What to do: see a doctor.", el("ul", null, r.reasons.map(function (t) { return el("li", { text: t }); }))])
-      : el("div", { class: "triage self_care", text: "What to do: self-care is reasonable; see a doctor if it gets worse or does not settle." });
+    var told = el("div", { class: "triage " + r.triage }, [D.triage.level_words[r.triage],
+      r.reasons.length ? el("ul", null, r.reasons.map(function (t) { return el("li", { text: t }); })) : null]);
     var asked = answers.length;
     var known = answers.filter(function (a) { return a.code === a.code; }).length;  // NaN: "don't know"
     return el("div", { class: "result" }, [
