@@ -174,21 +174,14 @@ def next_step(
 
     Examples
     --------
-    >>> from bicep_twitch.core.knowledge import load_knowledge
-    >>> from bicep_twitch.core.tree import TreeData
-    >>> kb = load_knowledge()
-    >>> features = list(kb.finding_ids)
-    >>> tree = TreeData.from_arrays(  # root asks about caffeine: up to 4.5 cups left, else right
-    ...     features=features, classes=["caffeine", "stress_anxiety"],
-    ...     children_left=[1, -1, -1], children_right=[2, -1, -1],
-    ...     feature=[features.index("caffeine_cups_per_day"), -2, -2], threshold=[4.5, -2.0, -2.0],
-    ...     missing_go_to_left=[True, False, False],
-    ...     value=[[0.5, 0.5], [0.1, 0.9], [0.9, 0.1]], n_samples=[10, 5, 5])
-    >>> next_step(tree, kb, [], screen=False).need
-    'caffeine_cups_per_day'
-    >>> step = next_step(tree, kb, [Answer("caffeine_cups_per_day", "", "7", 7.0)], screen=False)
-    >>> step.need, step.path, step.leaf
-    (None, [0, 2], 2)
+    >>> from bicep_twitch import Predictor
+    >>> p = Predictor.load()
+    >>> first = next_step(p.tree, p.kb, [])  # no answers yet: the root's question
+    >>> first.need == p.tree.features[p.tree.feature[0]], first.phase, first.path
+    (True, 'tree', [0])
+    >>> after = next_step(p.tree, p.kb, [Answer(first.need, "", "?", float("nan"))])
+    >>> after.path == [0, p.tree.child(0, float("nan"))]
+    True
     """
     known = {fid: x for fid, x in (given or {}).items() if x == x}
     known.update((a.finding, a.code) for a in answers)
