@@ -112,8 +112,10 @@ def _step_fields(step) -> dict[str, Any]:
             "pending": step.pending, "opens_screen": step.opens_screen}
 
 
-def session_steps(predictor, case: dict, *, stop_at: int | None = None, unknown_at: int | None = None) -> dict:
-    """A scripted session: answers from ``case``; "don't know" at answer ``unknown_at``; "done" at ``stop_at``.
+def session_steps(predictor, case: dict, *, stop_at: int | None = None, unknown_at: int | None = None,
+                  overrides: dict[str, float] | None = None) -> dict:
+    """A scripted session: answers from ``case`` (``overrides`` first, finding id -> code); "don't
+    know" at answer ``unknown_at``; "done" at ``stop_at``.
 
     Returns ``{"answers": [...], "steps": [...]}``: ``steps[i]`` is the next step after the first
     ``i`` answers (the last one says nothing more is asked).
@@ -131,7 +133,7 @@ def session_steps(predictor, case: dict, *, stop_at: int | None = None, unknown_
         if step.need is None:
             break
         i = len(answers)
-        code = math.nan if i in (stop_at, unknown_at) else row[step.need]
+        code = math.nan if i in (stop_at, unknown_at) else (overrides or {}).get(step.need, row[step.need])
         answers.append(Answer(step.need, "", "", code, asked_for=step.phase, stop=i == stop_at))
     return {"answers": [{"finding": a.finding, "code": None if a.code != a.code else a.code, "phase": a.asked_for,
                          "stop": a.stop} for a in answers], "steps": steps}
@@ -157,12 +159,17 @@ def build_golden(predictor) -> dict[str, Any]:
                                       unknown_at=i % 5 if i % 2 == 0 else None))
     # "done" at the first safety question: nothing more is asked.
     sessions.append(session_steps(predictor, cases[1], stop_at=_first_safety(sessions[1])))
-    # Follow-ups skipped: the first case whose walk meets one without its precondition, as given
-    # and with its precondition unknown.
-    for i, case in enumerate(cases):
-        skipping = session_steps(predictor, case)
-        if any(step["skipped"] for step in skipping["steps"]):
-            sessions += [skipping, session_steps(predictor, case, unknown_at=0)]
+    # Follow-ups skipped, with their precondition unknown and denied: the first case whose walk
+    # meets a follow-up, its precondition answered "don't know" and then the other way.
+    follow_ups = {parent for f in kb.findings.values() for parent in f.requires}
+    wanted = {"unknown": math.nan, "denied": 0.0}
+    for case in cases:
+        for why, code in list(wanted.items()):
+            session = session_steps(predictor, case, overrides=dict.fromkeys(follow_ups, code))
+            if any(step["skipped"] for step in session["steps"]):
+                sessions.append(session)
+                del wanted[why]
+        if not wanted:
             break
     return {
         "predict": [{"case": case, "result": result_fields(predictor, case)} for case in cases],
