@@ -15,7 +15,8 @@ from textwrap import dedent
 
 import pytest
 
-from bicep_twitch.predict.ask import EndOfInput, Questionnaire, answer_hint, ask, walk_tree
+from bicep_twitch.cli.asking import ask
+from bicep_twitch.predict.ask import EndOfInput, Questionnaire, answer_hint, walk_tree
 from bicep_twitch.core.cases import decode_value, encode_case
 from bicep_twitch.core.tree import TreeData, read_tree
 
@@ -341,7 +342,7 @@ def test_cli_ctrl_c_exits_130(small_model):
 
 
 def test_done_stops_the_tree_questions_and_the_safety_screen_still_asks(small_model):
-    from bicep_twitch.predict.ask import safety_findings
+    from bicep_twitch.core.triage import screening_findings as safety_findings
     from bicep_twitch.predict.predictor import Predictor
 
     predictor = Predictor.load(small_model)
@@ -363,7 +364,7 @@ def test_done_stops_the_tree_questions_and_the_safety_screen_still_asks(small_mo
 
 
 def test_done_at_a_safety_question_stops_everything_and_says_what_stayed_unknown(kb):
-    from bicep_twitch.predict.ask import safety_findings
+    from bicep_twitch.core.triage import screening_findings as safety_findings
 
     tree = toy_tree(kb)
     out = io.StringIO()
@@ -389,7 +390,7 @@ def caffeine_tree(kb) -> TreeData:
 
 
 def test_the_safety_screen_asks_each_red_flag_and_medicine_when_nothing_else_did(kb):
-    from bicep_twitch.predict.ask import safety_findings
+    from bicep_twitch.core.triage import screening_findings as safety_findings
 
     screen = safety_findings(kb)
     # Every finding a rule reads, but follow-ups (how the weakness came on is asked after a yes).

@@ -292,7 +292,7 @@ def run_ask(args: argparse.Namespace) -> int:
 
     With ``--json`` the questions go to stderr instead, so stdout holds only the JSON result.
     """
-    from ..predict.ask import ask
+    from .asking import ask
 
     if sys.stdin is None:  # started with stdin closed (`ask <&-`)
         raise UsageError("ask reads the answers from stdin, but stdin is closed; run it in a terminal or pipe answers in")

@@ -7,6 +7,7 @@ import argparse
 from ..core.checks import check_count
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
 class UsageError(ValueError):

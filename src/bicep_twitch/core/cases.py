@@ -17,7 +17,7 @@ from typing import Any, Mapping
 
 from .._errors import InvalidCaseError
 from .numbers import format_number
-from .knowledge import CHOICE, YES_NO, Finding, KnowledgeBase
+from .knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase
 
 NAN = float("nan")
 
@@ -98,39 +98,182 @@ def _bad(f: Finding, got: object) -> InvalidCaseError:
     if hasattr(got, "item") and type(got).__module__ == "numpy":
         got = got.item()  # show np.int64(3) as 3, the way the user wrote it
     text = format_number(got) if isinstance(got, float) and math.isfinite(got) else shown(got)
-    return InvalidCaseError(f"'{f.id}' must be {f.allowed} (got {text})")
+    return InvalidCaseError(f"'{f.id}' must be {kind_of(f).allowed(f)} (got {text})")
+
+
+class Kind:
+    """What one kind of finding (yes/no, choice, number) does with values: encode, parse, decode, word.
+
+    One instance per kind (:data:`KINDS`); :func:`kind_of` gives a finding's. A new kind of finding
+    is a new subclass here, and every caller (cases, the questionnaire, the page's spec) follows.
+    """
+
+    name = ""
+
+    def encode(self, f: Finding, value: Any) -> float:
+        """Encode a Python value that is not None; raises :class:`InvalidCaseError` when not allowed."""
+        raise NotImplementedError
+
+    def parse(self, f: Finding, word: str) -> float:
+        """Encode typed text (already stripped, not an unknown word)."""
+        raise NotImplementedError
+
+    def decode(self, f: Finding, code: float) -> Any:
+        """The user-facing value of a known code."""
+        raise NotImplementedError
+
+    def allowed(self, f: Finding) -> str:
+        """What the finding accepts, in the words error messages use."""
+        raise NotImplementedError
+
+    def hint_words(self, f: Finding) -> str:
+        """The allowed answers as a questionnaire says them, e.g. ``yes or no``."""
+        raise NotImplementedError
+
+    def normalise(self, f: Finding, text: str) -> str:
+        """Typed text as the parser takes it (only choices change: "Spasm" typed means "spasm")."""
+        return text
+
+    def answer_error(self, f: Finding, text: str, tail: str) -> str:
+        """Why typed text is no answer, in the question's own words, and what to type instead."""
+        return f"{shown(text)} is not an answer to this question: please answer {self.hint_words(f)} {tail}"
+
+    def words(self, f: Finding) -> dict[str, Any]:
+        """The finding's words and limits as plain data, for the page's spec."""
+        raise NotImplementedError
+
+
+class YesNoKind(Kind):
+    name = YES_NO
+
+    def encode(self, f: Finding, value: Any) -> float:
+        # bool is checked by type: 1 and 0 are numbers, not answers to a yes/no question.
+        if _is_bool(value):
+            return 1.0 if value else 0.0
+        raise _bad(f, value)
+
+    def parse(self, f: Finding, word: str) -> float:
+        try:
+            return _TRUE_WORDS[word.lower()]
+        except KeyError:
+            raise _bad(f, word) from None
+
+    def decode(self, f: Finding, code: float) -> Any:
+        return bool(code)
+
+    def allowed(self, f: Finding) -> str:
+        return "true or false (yes/no)"
+
+    def hint_words(self, f: Finding) -> str:
+        return "yes or no"
+
+    def words(self, f: Finding) -> dict[str, Any]:
+        return {"yes": f.yes, "no": f.no}
+
+
+class ChoiceKind(Kind):
+    name = CHOICE
+
+    def encode(self, f: Finding, value: Any) -> float:
+        if isinstance(value, str) and value in f.choices:
+            return float(f.choices.index(value))
+        raise _bad(f, value)
+
+    def parse(self, f: Finding, word: str) -> float:
+        return self.encode(f, word)
+
+    def decode(self, f: Finding, code: float) -> Any:
+        return f.choices[int(code)]
+
+    def allowed(self, f: Finding) -> str:
+        return "one of " + ", ".join(f"'{c}'" for c in f.choices)
+
+    def hint_words(self, f: Finding) -> str:
+        return " or ".join(f.choices)
+
+    def normalise(self, f: Finding, text: str) -> str:
+        return text.lower() if text.lower() in f.choices else text
+
+    def words(self, f: Finding) -> dict[str, Any]:
+        return {"choices": list(f.choices), "choice_text": dict(f.choice_text)}
+
+
+class NumberKind(Kind):
+    name = NUMBER
+
+    def encode(self, f: Finding, value: Any) -> float:
+        if type(value) is float:  # the common case, without the abstract-class checks below
+            number = value
+        else:
+            if _is_bool(value) or not isinstance(value, Real):
+                raise _bad(f, value)
+            try:
+                number = float(value)
+            except OverflowError:  # an int with hundreds of digits
+                raise _bad(f, value) from None
+        if math.isnan(number) or math.isinf(number):
+            raise InvalidCaseError(
+                f"'{f.id}' must be {kind_of(f).allowed(f)} (got {number!r}); "
+                "leave the finding out or give null/None when it is unknown"
+            )
+        if not f.min <= number <= f.max:
+            raise _bad(f, number)
+        return number
+
+    def parse(self, f: Finding, word: str) -> float:
+        number = read_number(word)
+        if number is None:
+            if word.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+                return self.encode(f, float(word))  # says how to give an unknown value
+            raise _bad(f, word)
+        return self.encode(f, number)
+
+    def decode(self, f: Finding, code: float) -> Any:
+        return int(code) if float(code).is_integer() else code
+
+    def allowed(self, f: Finding) -> str:
+        return f"a number from {format_number(f.min)} to {format_number(f.max)}"
+
+    def hint_words(self, f: Finding) -> str:
+        # "0-10 out of 10" says the range twice; such questions already give their scale.
+        unit = "" if f.unit.startswith("out of") else f" {f.unit}"
+        return f"number, {format_number(f.min)}-{format_number(f.max)}{unit}"
+
+    def wanted(self, f: Finding) -> str:
+        return f"a number from {format_number(f.min)} to {format_number(f.max)} {f.unit}".rstrip()
+
+    def answer_error(self, f: Finding, text: str, tail: str) -> str:
+        wanted = self.wanted(f)
+        try:
+            number = float(text)
+        except ValueError:
+            return f"{shown(text)} is not a number: please answer {wanted} {tail}"
+        if number != number or number in (float("inf"), float("-inf")):
+            return f"{shown(text)} is not a number one can have: please answer {wanted} {tail}"
+        side = f"less than {format_number(f.min)}" if number < f.min else f"more than {format_number(f.max)}"
+        unit = f" {f.unit}" if f.unit else ""
+        return f"{format_number(number)} is {side}{unit}: please answer {wanted} {tail}"
+
+    def words(self, f: Finding) -> dict[str, Any]:
+        return {"min": f.min, "max": f.max, "step": f.step, "unit": f.unit, "describe": f.describe,
+                # what the page says under a number box that holds no allowed number
+                "entry_error": f"Please give a number from {format_number(f.min)} to {format_number(f.max)} "
+                               f"({f.unit}), or choose Don\u2019t know."}
+
+
+KINDS: dict[str, Kind] = {k.name: k for k in (YesNoKind(), ChoiceKind(), NumberKind())}
+
+
+def kind_of(f: Finding) -> Kind:
+    """The :class:`Kind` of finding ``f``."""
+    return KINDS[f.type]
 
 
 def encode_value(f: Finding, value: Any) -> float:
     """Encode one Python value given for finding ``f``; ``None`` is unknown (NaN)."""
     if value is None:
         return NAN
-    if f.type == YES_NO:
-        # bool is checked by type: 1 and 0 are numbers, not answers to a yes/no question.
-        if _is_bool(value):
-            return 1.0 if value else 0.0
-        raise _bad(f, value)
-    if f.type == CHOICE:
-        if isinstance(value, str) and value in f.choices:
-            return float(f.choices.index(value))
-        raise _bad(f, value)
-    if type(value) is float:  # the common case, without the abstract-class checks below
-        number = value
-    else:
-        if _is_bool(value) or not isinstance(value, Real):
-            raise _bad(f, value)
-        try:
-            number = float(value)
-        except OverflowError:  # an int with hundreds of digits
-            raise _bad(f, value) from None
-    if math.isnan(number) or math.isinf(number):
-        raise InvalidCaseError(
-            f"'{f.id}' must be {f.allowed} (got {number!r}); "
-            "leave the finding out or give null/None when it is unknown"
-        )
-    if not f.min <= number <= f.max:
-        raise _bad(f, number)
-    return number
+    return KINDS[f.type].encode(f, value)
 
 
 def parse_text(f: Finding, text: str) -> float:
@@ -138,19 +281,7 @@ def parse_text(f: Finding, text: str) -> float:
     word = text.strip()
     if word in UNKNOWN_WORDS:
         return NAN
-    if f.type == YES_NO:
-        try:
-            return _TRUE_WORDS[word.lower()]
-        except KeyError:
-            raise _bad(f, word) from None
-    if f.type == CHOICE:
-        return encode_value(f, word)
-    number = read_number(word)
-    if number is None:
-        if word.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-            return encode_value(f, float(word))  # says how to give an unknown value
-        raise _bad(f, word)
-    return encode_value(f, number)
+    return KINDS[f.type].parse(f, word)
 
 
 def contradiction_message(finding: str, parent: str, wanted: bool) -> str:
@@ -211,14 +342,13 @@ def decode_value(f: Finding, code: float) -> Any:
     """The user-facing value of an encoded one (inverse of :func:`encode_value`)."""
     if math.isnan(code):
         return None
-    if f.type == YES_NO:
-        return bool(code)
-    if f.type == CHOICE:
-        return f.choices[int(code)]
-    return int(code) if float(code).is_integer() else code
+    return KINDS[f.type].decode(f, code)
 
 
 __all__ = [
+    "Kind",
+    "KINDS",
+    "kind_of",
     "encode_case",
     "encode_value",
     "parse_text",

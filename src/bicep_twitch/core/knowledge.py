@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
-from .numbers import format_number
+from .numbers import format_number  # noqa: F401  (re-exported: the words of numbers)
 
 FORMAT_VERSION = 1
 KNOWLEDGE_DIR = Path(__file__).resolve().parents[1] / "knowledge"
@@ -63,15 +63,6 @@ class Finding:
     yes: str = ""
     no: str = ""
     requires: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def allowed(self) -> str:
-        """What the finding accepts, in the words error messages use."""
-        if self.type == CHOICE:
-            return "one of " + ", ".join(f"'{c}'" for c in self.choices)
-        if self.type == YES_NO:
-            return "true or false (yes/no)"
-        return f"a number from {format_number(self.min)} to {format_number(self.max)}"
 
     def describe_value(self, value_text: str) -> str:
         """A number finding's answer as a clause; ``{s}`` in the template pluralises ("1 cup", "7 cups")."""

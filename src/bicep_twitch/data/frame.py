@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..core.cases import UNKNOWN_WORDS, contradiction_message, encode_value, parse_text, unknown_finding_error
+from ..core.cases import UNKNOWN_WORDS, contradiction_message, encode_value, kind_of, parse_text, unknown_finding_error
 from .._errors import InvalidCaseError
 from ..core.knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase
 
@@ -72,7 +72,7 @@ def _message(f: Finding, value) -> str:
             encode_value(f, value.item() if isinstance(value, np.generic) else value)
     except InvalidCaseError as exc:
         return str(exc)
-    return f"'{f.id}' must be {f.allowed} (got {value!r})"
+    return f"'{f.id}' must be {kind_of(f).allowed(f)} (got {value!r})"
 
 
 def _encode_column(f: Finding, col: pd.Series) -> tuple[np.ndarray, np.ndarray]:

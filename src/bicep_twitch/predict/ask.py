@@ -5,6 +5,12 @@ follows the predictor's rule exactly (:meth:`TreeData.child`): a known answer is
 the node's cut, and "don't know" goes the way the tree learned for missing values. So every walk
 reaches a leaf, and the answers collected give that same leaf, and the same result, in ``predict``.
 
+The questionnaire is one pure function, :func:`next_step`: the answers so far (a list of
+:class:`Answer`) -> the next question, or none when the result is due. ``ask`` (through
+:class:`Questionnaire`, the terminal around it), :func:`walk_tree` (a callback around it) and the
+tests all drive it; the page runs the same rules from the compiled spec (``logic.js``), held to
+it by the golden cases. Undoing an answer is dropping the last one from the list.
+
 Two more rules keep the questions sensible and the case valid:
 
 * a finding is asked at most once; when it recurs deeper in the tree the first answer is reused;
@@ -13,43 +19,38 @@ Two more rules keep the questions sensible and the case valid:
   if the walk has not met it yet; when it does not hold (or is unknown) the follow-up is not asked,
   counts as unknown, and the person is told so. The case therefore never contradicts itself.
 
-Before any result, the safety screen (:func:`safety_findings`) asks every red flag and medicine
-question not answered yet, whatever the tree's path: real triage screens the red flags before it
-reassures anyone. An answer there may change the path; the walk then goes on from the root with
-every answer kept, asking only what it has not asked. A person may start from what they already
-know (``given``: only the rest is asked), and may type ``why`` at any prompt to hear which causes
-the question separates most at that point.
+Before any result, the safety screen (:func:`core.triage.screening_findings`) asks every red flag
+and medicine question not answered yet, whatever the tree's path: real triage screens the red
+flags before it reassures anyone. A person may start from what they already know (``given``:
+only the rest is asked), and may type ``why`` at any prompt to hear which causes the question
+separates most at that point. Banners, the result and exit statuses are the command line's
+(:mod:`bicep_twitch.cli.asking`).
 
 Pure Python: the walk needs only the plain-data tree and the knowledge base.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, TextIO
 
-from ..core.cases import decode_value, parse_text, shown
+from ..core.cases import decode_value, kind_of, parse_text
 from .._errors import InvalidCaseError
-from ..core.numbers import format_number
-from ..core.knowledge import CHOICE, YES_NO, Finding, KnowledgeBase
+from ..core.knowledge import Finding, KnowledgeBase
 from ..core.model_folder import check_tree_matches
 from ..core.numbers import percent
+from ..core.spec import skip_reason
 from ..core.tree import TreeData
 from ..core.triage import screening_findings
 from .reasons import separated_causes
-from .result import format_result_text
 
 NAN = float("nan")
 # Typed at a question of the tree: ask no more of them (they count as unknown); the safety
 # questions are still asked. Typed at a safety question: ask nothing more at all.
 DONE_WORDS = ("done",)
 WHY_WORDS = ("why", "why?")
-# Medicines that can cause twitching: the safety screen asks them. The knowledge base does not
-# list them as triage data yet; when it does, take them from there (see safety_findings).
 TREE, SAFETY = "tree", "safety"
-EXIT_OK, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 2, 130
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Answer:
     code: float
     rejected: list[str] = field(default_factory=list)
     asked_for: str = TREE
+    stop: bool = False  # "done" was typed here: no more questions of this phase (or none at all)
 
     def to_dict(self, kb: KnowledgeBase) -> dict[str, Any]:
         return {
@@ -118,6 +120,108 @@ class EndOfInput(Exception):
     """The answers ran out before the walk reached a leaf."""
 
 
+@dataclass
+class Step:
+    """Where a questionnaire stands: the next question to ask, or none when the result is due.
+
+    ``need`` is the finding to ask next (None: ask nothing more); ``phase`` whether it is asked
+    for the tree's path (``"tree"``) or by the safety screen (``"safety"``); ``pending`` the
+    safety findings still to ask when ``need`` opens the screen, in order; ``path`` the nodes
+    walked so far, root first; ``leaf`` its last node once the walk got there; ``skipped`` the
+    follow-ups this walk passed whose precondition does not hold.
+    """
+
+    need: str | None
+    phase: str
+    path: list[int]
+    leaf: int | None
+    skipped: list[Skipped]
+    pending: list[str] = field(default_factory=list)
+    opens_screen: bool = False
+
+
+def next_step(
+    tree: TreeData,
+    kb: KnowledgeBase,
+    answers: "list[Answer]",
+    *,
+    given: dict[str, float] | None = None,
+    screen: bool = True,
+) -> Step:
+    """The questionnaire as a pure function: the answers so far -> the next question, or the end.
+
+    The rules, which the page follows too (through its spec):
+
+    * walk from the root with every answer known so far; a finding is asked at most once;
+    * a follow-up (``requires``) asks its precondition first; when that does not hold (or is
+      unknown) the follow-up is skipped, counted unknown;
+    * at a leaf, the safety screen asks every screening finding not known yet, in order. A safety
+      answer cannot move the path (the path's own findings are known by then), except after
+      ``stop``, when the tree asks nothing more anyway: so the screen runs to its end;
+    * ``stop`` on a tree answer ("done") leaves the tree's other questions unknown, the safety
+      screen still comes; on a safety answer it ends all questions.
+
+    Parameters
+    ----------
+    tree, kb
+        The plain-data tree and the knowledge base it speaks.
+    answers : list of Answer
+        Every answer so far, in the order given (``code`` NaN for "don't know").
+    given : mapping, optional
+        Findings known up front (finding id -> code); never asked.
+    screen : bool
+        Ask the safety screen (default).
+
+    Examples
+    --------
+    >>> from bicep_twitch import Predictor
+    >>> p = Predictor.load()
+    >>> first = next_step(p.tree, p.kb, [])  # no answers yet: the root's question
+    >>> first.need == p.tree.features[p.tree.feature[0]], first.phase, first.path
+    (True, 'tree', [0])
+    >>> after = next_step(p.tree, p.kb, [Answer(first.need, "", "?", float("nan"))])
+    >>> after.path == [0, p.tree.child(0, float("nan"))]
+    True
+    """
+    known = {fid: x for fid, x in (given or {}).items() if x == x}
+    known.update((a.finding, a.code) for a in answers)
+    done = any(a.stop and a.asked_for == TREE for a in answers)
+    stopped = any(a.stop and a.asked_for == SAFETY for a in answers)
+    pending = [fid for fid in screening_findings(kb) if fid not in known] if screen and not stopped else []
+    skipped: list[Skipped] = []
+    need: list[str] = []
+
+    def value_of(fid: str) -> float:
+        if fid in known:
+            return known[fid]
+        f = kb.findings[fid]
+        for parent, wanted in f.requires.items():
+            parent_code = value_of(parent)  # asks the precondition first when not yet known
+            if need:
+                return NAN
+            if math.isnan(parent_code) or bool(parent_code) != bool(wanted):
+                skipped.append(Skipped(fid, skip_reason(f, kb.findings[parent], wanted, parent_code)))
+                known[fid] = NAN
+                return NAN
+        if stopped or done:  # not asked: unknown, and not recorded as asked
+            known[fid] = NAN
+            return NAN
+        need.append(fid)
+        return NAN
+
+    node, path = 0, [0]
+    while not tree.is_leaf(node):
+        x = value_of(tree.features[tree.feature[node]])
+        if need:
+            return Step(need[0], TREE, path, None, skipped)
+        node = tree.child(node, x)
+        path.append(node)
+    if pending:
+        opens = not answers or answers[-1].asked_for != SAFETY
+        return Step(pending[0], SAFETY, path, node, skipped, pending, opens_screen=opens)
+    return Step(None, TREE, path, node, skipped)
+
+
 def walk_tree(
     tree: TreeData,
     kb: KnowledgeBase,
@@ -125,8 +229,9 @@ def walk_tree(
     *,
     on_skip: Callable[[Skipped], None] | None = None,
     record: Walk | None = None,
+    screen: bool = False,
 ) -> Walk:
-    """Walk ``tree`` from the root, calling ``answer(finding)`` for each finding first needed.
+    """Walk ``tree`` (by :func:`next_step`), calling ``answer(finding)`` for each finding needed.
 
     Parameters
     ----------
@@ -137,11 +242,14 @@ def walk_tree(
     answer : callable
         Returns the answer for a finding: an :class:`Answer`, or just its code (NaN for "don't
         know"), or None when the finding is not to be asked at all (unknown, and not recorded as
-        asked); called at most once per finding. It may raise (e.g. :class:`EndOfInput`); ``record`` then holds the walk so far.
+        asked); called at most once per finding. It may raise (e.g. :class:`EndOfInput`);
+        ``record`` then holds the walk so far.
     on_skip : callable, optional
         Told about each follow-up finding left unasked because its precondition does not hold.
     record : Walk, optional
         Filled in as the walk goes (a new one by default).
+    screen : bool
+        Also ask the safety screen after the tree (off by default: the tree's path only).
 
     Returns
     -------
@@ -166,47 +274,28 @@ def walk_tree(
     """
     check_tree_matches(tree, kb, "this questionnaire")
     walk = record if record is not None else Walk()
-    known = walk.known()  # a walk resumed after the safety screen asks nothing twice
-
-    def value_of(fid: str) -> float:
-        if fid in known:
-            return known[fid]
-        f = kb.findings[fid]
-        for parent, wanted in f.requires.items():
-            parent_code = value_of(parent)  # asks the precondition first when not yet known
-            if math.isnan(parent_code) or bool(parent_code) != bool(wanted):
-                skipped = Skipped(fid, _skip_reason(f, kb.findings[parent], wanted, parent_code))
-                walk.skipped.append(skipped)
+    so_far = list(walk.answers)  # and the findings not asked (None), which count as unknown
+    while True:
+        step = next_step(tree, kb, so_far, given=walk.given, screen=screen)
+        seen = {k.finding for k in walk.skipped}
+        for s in step.skipped:
+            if s.finding not in seen:
+                walk.skipped.append(s)
                 if on_skip is not None:
-                    on_skip(skipped)
-                known[fid] = NAN
-                return NAN
+                    on_skip(s)
+        walk.path[:] = step.path
+        if step.need is None:
+            walk.leaf = step.leaf
+            return walk
+        f = kb.findings[step.need]
         given = answer(f)
         if given is None:
-            known[fid] = NAN
-            return NAN
+            so_far.append(Answer(f.id, f.question, "", NAN, asked_for=step.phase))
+            continue
         if not isinstance(given, Answer):
-            given = Answer(fid, f.question, "", float(given))
-        known[fid] = given.code
+            given = Answer(f.id, f.question, "", float(given), asked_for=step.phase)
+        so_far.append(given)
         walk.answers.append(given)
-        return given.code
-
-    node = 0
-    walk.path[:] = [0]
-    while not tree.is_leaf(node):
-        x = value_of(tree.features[tree.feature[node]])
-        node = tree.child(node, x)
-        walk.path.append(node)
-    walk.leaf = node
-    return walk
-
-
-def _skip_reason(f: Finding, parent: Finding, wanted: Any, parent_code: float) -> str:
-    if parent.type == YES_NO:
-        condition = parent.yes if wanted else parent.no
-        given = "you did not know" if math.isnan(parent_code) else "you answered no" if wanted else "you answered yes"
-        return f"'{f.name}' applies only if you {condition}, and {given}; counted as unknown"
-    return f"'{f.name}' applies only when '{parent.id}' is {wanted!r}; counted as unknown"
 
 
 def answer_hint(f: Finding) -> str:
@@ -218,30 +307,10 @@ def answer_hint(f: Finding) -> str:
     >>> answer_hint(load_knowledge().findings["caffeine_cups_per_day"])
     '(number, 0-30 cups a day, ? if unsure)'
     """
-    if f.type == YES_NO:
-        allowed = "yes or no"
-    elif f.type == CHOICE:
-        allowed = " or ".join(f.choices)
-    else:
-        # "0-10 out of 10" says the range twice; such questions already give their scale.
-        unit = "" if f.unit.startswith("out of") else f" {f.unit}"
-        allowed = f"number, {format_number(f.min)}-{format_number(f.max)}{unit}"
-    return f"({allowed}, ? if unsure)"
+    return f"({kind_of(f).hint_words(f)}, ? if unsure)"
 
 
-def safety_findings(kb: KnowledgeBase) -> tuple[str, ...]:
-    """The findings the safety screen asks before any result: red flags, then medicines.
-
-    Both come from the knowledge base's triage rules (:func:`core.triage.screening_findings`),
-    each finding once, red flags first.
-
-    Examples
-    --------
-    >>> from bicep_twitch.core.knowledge import load_knowledge
-    >>> safety_findings(load_knowledge())[-1]
-    'takes_synthetic_estrogen'
-    """
-    return screening_findings(kb)
+ANSWER_ERROR_TAIL = "(? if unsure, why to hear why it is asked)"
 
 
 def answer_error(f: Finding, text: str) -> str:
@@ -256,21 +325,7 @@ def answer_error(f: Finding, text: str) -> str:
     >>> answer_error(kb.findings["caffeine_cups_per_day"], "31")
     '31 is more than 30 cups a day: please answer a number from 0 to 30 cups a day (? if unsure, why to hear why it is asked)'
     """
-    tail = "(? if unsure, why to hear why it is asked)"
-    if f.type == YES_NO:
-        return f"{shown(text)} is not an answer to this question: please answer yes or no {tail}"
-    if f.type == CHOICE:
-        return f"{shown(text)} is not an answer to this question: please answer {' or '.join(f.choices)} {tail}"
-    wanted = f"a number from {format_number(f.min)} to {format_number(f.max)} {f.unit}".rstrip()
-    try:
-        number = float(text)
-    except ValueError:
-        return f"{shown(text)} is not a number: please answer {wanted} {tail}"
-    if number != number or number in (float("inf"), float("-inf")):
-        return f"{shown(text)} is not a number one can have: please answer {wanted} {tail}"
-    side = f"less than {format_number(f.min)}" if number < f.min else f"more than {format_number(f.max)}"
-    unit = f" {f.unit}" if f.unit else ""
-    return f"{format_number(number)} is {side}{unit}: please answer {wanted} {tail}"
+    return kind_of(f).answer_error(f, text, ANSWER_ERROR_TAIL)
 
 
 class Questionnaire:
@@ -342,48 +397,44 @@ class Questionnaire:
         self.echo = echo
         self.screen = screen
         self.walk = Walk(given={fid: x for fid, x in (given or {}).items() if x == x})
-        self.done = False  # "done" at a tree question: no more of them
-        self.stopped = False  # "done" at a safety question: nothing more at all
-        self._phase = TREE
 
     def run(self) -> Walk:
-        """Ask until a leaf is reached and the safety screen is through.
+        """Ask until a leaf is reached and the safety screen is through (by :func:`next_step`).
 
         Raises :class:`EndOfInput` if the answers run out first; ``self.walk`` holds what was
         asked so far in either case. A safety answer may change the tree's path: the walk then
         goes on from the root with every answer kept, until nothing new is asked.
         """
         while True:
-            walk_tree(self.tree, self.kb, self._ask, on_skip=self._tell_skip, record=self.walk)
-            pending = self.pending_safety() if self.screen and not self.stopped else []
-            if not pending:
+            step = next_step(self.tree, self.kb, self.walk.answers, given=self.walk.given, screen=self.screen)
+            seen = {k.finding for k in self.walk.skipped}
+            for skipped in step.skipped:
+                if skipped.finding not in seen:
+                    self.walk.skipped.append(skipped)
+                    self._tell_skip(skipped)
+            self.walk.path[:] = step.path
+            if step.need is None:
+                self.walk.leaf = step.leaf
                 return self.walk
-            self._phase = SAFETY
-            n = len(pending)
-            self._write(
-                f"   Before the result, {n} safety question{'s' * (n != 1)}: each can call for a doctor "
-                "whatever else you answered.\n"
-            )
-            for fid in pending:
-                answer = self._ask(self.kb.findings[fid])
-                if answer is None:
-                    break
-                self.walk.answers.append(answer)
-            self._phase = TREE
+            if step.opens_screen:
+                n = len(step.pending)
+                self._write(
+                    f"   Before the result, {n} safety question{'s' * (n != 1)}: each can call for a doctor "
+                    "whatever else you answered.\n"
+                )
+            self.walk.answers.append(self._ask(self.kb.findings[step.need], step.phase))
 
     def pending_safety(self) -> list[str]:
         """The safety findings not given, asked or skipped yet."""
         known = self.walk.known()
-        return [fid for fid in safety_findings(self.kb) if fid not in known]
+        return [fid for fid in screening_findings(self.kb) if fid not in known]
 
     def safety_unknown(self) -> list[str]:
         """The safety findings that stayed unknown (not asked, "don't know" or after "done")."""
         known = self.walk.known()
-        return [fid for fid in safety_findings(self.kb) if known.get(fid, NAN) != known.get(fid, NAN)]
+        return [fid for fid in screening_findings(self.kb) if known.get(fid, NAN) != known.get(fid, NAN)]
 
-    def _ask(self, f: Finding) -> Answer | None:
-        if self.stopped or (self.done and self._phase == TREE):
-            return None
+    def _ask(self, f: Finding, phase: str = TREE) -> Answer:
         number = len(self.walk.answers) + 1
         self._write(f"{number}. {f.question} {answer_hint(f)}\n")
         rejected: list[str] = []
@@ -400,23 +451,21 @@ class Questionnaire:
                 self._write(self.why(f))
                 continue
             if text.lower() in DONE_WORDS:
-                return self._stop(f, text, rejected)
+                return self._stop(f, text, rejected, phase)
             try:
-                code = parse_text(f, _normalise(f, text))
+                code = parse_text(f, kind_of(f).normalise(f, text))
             except InvalidCaseError:
                 rejected.append(text)
                 self._write(f"   {answer_error(f, text)}.\n")
                 continue
-            return Answer(f.id, f.question, text, code, rejected, self._phase)
+            return Answer(f.id, f.question, text, code, rejected, phase)
 
-    def _stop(self, f: Finding, text: str, rejected: list[str]) -> Answer:
-        if self._phase == SAFETY:
-            self.stopped = True
+    def _stop(self, f: Finding, text: str, rejected: list[str], phase: str) -> Answer:
+        if phase == SAFETY:
             self._write("   (No more questions: the safety questions left count as unknown.)\n")
         else:
-            self.done = True
             self._write("   (No more questions about the path: the rest count as unknown. The safety questions come next.)\n")
-        return Answer(f.id, f.question, text, NAN, rejected, self._phase)
+        return Answer(f.id, f.question, text, NAN, rejected, phase, stop=True)
 
     def why(self, f: Finding) -> str:
         """Why ``f`` is asked now: the causes its answer separates most, given the answers so far."""
@@ -442,13 +491,6 @@ class Questionnaire:
         self._write(f"   (Skipped: {skipped.reason}.)\n")
 
 
-def _normalise(f: Finding, text: str) -> str:
-    # Choices are lower-case words; "Spasm" typed at a prompt means "spasm".
-    if f.type == CHOICE and text.lower() in f.choices:
-        return text.lower()
-    return text
-
-
 def implied_preconditions(kb: KnowledgeBase, given: dict[str, float]) -> dict[str, float]:
     """``given`` with the precondition of every given follow-up added as yes, when not given.
 
@@ -459,80 +501,3 @@ def implied_preconditions(kb: KnowledgeBase, given: dict[str, float]) -> dict[st
         for parent, wanted in kb.findings[fid].requires.items():
             out.setdefault(parent, 1.0 if wanted else 0.0)
     return out
-
-
-def ask(
-    predictor: Any,
-    *,
-    stdin: TextIO,
-    out: TextIO,
-    result_out: TextIO,
-    err: TextIO,
-    as_json: bool = False,
-    echo: bool = False,
-    given: dict[str, float] | None = None,
-) -> int:
-    """Run the questionnaire with ``predictor`` and print its result; returns the exit status.
-
-    0 after a result; 2 when the answers end before one (message on ``err``); 130 on Ctrl-C.
-    ``given`` (finding id -> encoded value) is what the person already said: only the rest is
-    asked. The result goes to ``result_out``: the text ``predict`` prints, or with ``as_json``
-    one JSON object ``{"given", "questions", "skipped", "safety_unknown", "case", "result"}``
-    where ``result`` is ``predictor.predict(case).to_dict()``.
-    """
-    kb = predictor.kb
-    start = implied_preconditions(kb, given or {})
-    questionnaire = Questionnaire(predictor.tree, kb, stdin=stdin, out=out, echo=echo, given=start)
-    out.write(
-        "Answer one question at a time; ? or an empty line if you don't know; why to hear why a question "
-        "is asked; done to skip to the safety questions and the result. Ctrl-C quits.\n"
-    )
-    for fid in start:
-        if fid not in (given or {}):
-            out.write(f"   (A follow-up you gave implies that you {kb.findings[fid].yes}.)\n")
-    if start:
-        n = len(start)
-        out.write(f"   {n} answer{'s' * (n != 1)} given up front; they are not asked again.\n")
-    out.write("\n")
-    try:
-        walk = questionnaire.run()
-    except EndOfInput as exc:
-        err.write(f"bicep-twitch ask: {exc}; no result\n")
-        return EXIT_INCOMPLETE
-    except KeyboardInterrupt:
-        out.write("\n")
-        out.flush()
-        n = len(questionnaire.walk.answers)
-        err.write(f"bicep-twitch ask: interrupted after {n} answer{'s' * (n != 1)}; no result\n")
-        return EXIT_INTERRUPTED
-    case = walk.case(kb)
-    result = predictor.predict(case)
-    asked = len(walk.answers)
-    unknown = sum(1 for a in walk.answers if a.code != a.code)
-    out.write(
-        f"\n{asked} question{'s' * (asked != 1)} asked: {asked - unknown} answered, {unknown} unknown"
-        + (f"; {len(start)} given up front" if start else "")
-        + f" (a full form asks {len(kb.findings)}).\n"
-    )
-    left = questionnaire.safety_unknown()
-    if left:
-        flag_text = {flag.finding: flag.text for flag in kb.red_flags}
-        names = "; ".join(flag_text.get(fid) or kb.findings[fid].yes for fid in left)
-        out.write(f"{len(left)} safety question{'s' * (len(left) != 1)} stayed unknown. "
-                  f"See a doctor if any of these applies: {names}.\n")
-    out.write("\n")
-    out.flush()
-    if as_json:
-        record = {
-            "given": {fid: decode_value(kb.findings[fid], x) for fid, x in start.items()},
-            "questions": [a.to_dict(kb) for a in walk.answers],
-            "skipped": [{"finding": s.finding, "reason": s.reason} for s in walk.skipped],
-            "safety_unknown": left,
-            "case": case,
-            "result": result.to_dict(),
-        }
-        result_out.write(json.dumps(record, indent=2) + "\n")
-    else:
-        result_out.write(format_result_text(result).rstrip("\n") + "\n")
-    result_out.flush()
-    return EXIT_OK

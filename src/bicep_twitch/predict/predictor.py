@@ -2,9 +2,9 @@
 
 ``Predictor.load()`` reads the tree as plain data (``bicep_twitch_tree.tree.json``), after
 checking its SHA-256 against the model's metadata, so predicting imports neither scikit-learn
-nor numpy and unpickles nothing. One case is a walk of at most a dozen nodes over Python lists;
-a batch (:meth:`Predictor.predict_many`) walks all cases at once over numpy arrays, and builds
-each :class:`Result` only when it is looked at.
+nor numpy and unpickles nothing. One case is a walk from the root to a leaf, one node per level
+of the tree, over Python lists; a batch (:meth:`Predictor.predict_many`) walks all cases at once
+over numpy arrays, and builds each :class:`Result` only when it is looked at.
 
 The result ranks causes; it never claims to diagnose. Triage and red flags come from the
 knowledge base's ``triage`` section: data, not code branches.

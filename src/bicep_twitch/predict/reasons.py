@@ -27,11 +27,10 @@ from ..core.cases import decode_value
 from ..core.knowledge import CHOICE, YES_NO, Finding, KnowledgeBase, Source
 from ..core.likelihood import KbModel, logit, normalise, kb_model
 from ..core.numbers import format_number
+from ..core.spec import NEGLIGIBLE, TIE_DECIMALS  # an answer this close to no change (in log-odds) says nothing
 from .explain import Explainer
 
 FOR, AGAINST = "for", "against"
-# An answer whose factor is within this of 1 (in log-odds) changes nothing worth saying.
-NEGLIGIBLE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -247,7 +246,9 @@ def open_questions(kb: KnowledgeBase, row: Mapping[str, float], cause: str, find
             continue
         change = sum(w * abs(post[j] - now) for w, post in _outcome_posteriors(model, posterior, fid))
         ranked.append(OpenQuestion(fid, kb.findings[fid].question, change))
-    ranked.sort(key=lambda q: -q.expected_change)  # stable: path order breaks ties
+    # Stable: path order breaks ties. Changes equal but for the last bits of exp and log (which
+    # differ between runtimes, so the page would order them otherwise) count as ties.
+    ranked.sort(key=lambda q: -round(q.expected_change, TIE_DECIMALS))
     return ranked
 
 

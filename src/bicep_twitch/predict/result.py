@@ -15,14 +15,12 @@ from ..core.cases import encode_value
 from ..core.knowledge import KnowledgeBase
 from ..core.numbers import percent
 from ..core.triage import EMERGENCY, SELF_CARE, SEE_DOCTOR, URGENT, TriageReason
+# The text stays short however deep the tree (the JSON output carries everything); the limits
+# live in the spec, which the page reads too.
+from ..core.spec import TEXT_AGAINST, TEXT_FOR, TEXT_MIN_FACTOR, TEXT_OPEN
 from .explain import Step, summarize
 from .reasons import AGAINST, FOR, CauseReasons, OpenQuestion, Reason, cause_reasons, open_questions
 
-# The text stays short however deep the tree: at most this many reasons for the top cause,
-# against it, and open questions; the JSON output carries all of them.
-TEXT_FOR, TEXT_AGAINST, TEXT_OPEN = 3, 2, 3
-# A factor closer to 1 than this (odds x1.1 or /1.1) is not worth a line of text.
-TEXT_MIN_FACTOR = 1.1
 WIDTH = 96
 
 

@@ -1,399 +1,16 @@
 // bicep-twitch explorer: the tree as a list to open and close, and the questionnaire beside it.
 // Everything comes from the JSON written by bicep_twitch/draw/explorer.py; nothing is loaded.
-// The walk, the leaf's differential, triage, and the result's reasons, path and open questions
-// mirror the Python (core/tree.py, predict/ask.py, predict/predictor.py, core/triage.py,
-// predict/reasons.py, predict/explain.py) and are tested against it in a browser.
+// The walking, summing and rules are in logic.js (bicepTwitchLogic, run before this); this file
+// only draws, and answers the person's clicks and keys.
 (function () {
   "use strict";
 
   var D = JSON.parse(document.getElementById("bicep-twitch-data").textContent);
-  var T = D.tree;
-  var NODES = T.left.length;
-  var LEAF = -1;
-  var readNumber = function (x) { return x === "inf" ? Infinity : x === "-inf" ? -Infinity : x; };
-  var CUT = T.cut.map(readNumber);
-
-  var FIND = {};
-  D.findings.forEach(function (f, i) { f.index = i; FIND[f.id] = f; });
-  var CAUSE = {};
-  D.causes.forEach(function (c) { CAUSE[c.id] = c; });
-  var nodeFinding = T.feature.map(function (j) { return j >= 0 ? FIND[T.features[j]] : null; });
-  var parent = new Int32Array(NODES).fill(-1);
-  var depth = new Int32Array(NODES);
-  for (var n = 0; n < NODES; n++) {  // parents precede children in scikit-learn's order
-    if (T.left[n] !== LEAF) {
-      parent[T.left[n]] = parent[T.right[n]] = n;
-      depth[T.left[n]] = depth[T.right[n]] = depth[n] + 1;
-    }
-  }
-  var isLeaf = function (node) { return T.left[node] === LEAF; };
-
-  // -- the walk: core/tree.py TreeData.goes_left -------------------------------------------------
-  function goesLeft(node, x) {
-    if (x !== x) return T.missing_left[node] === 1;  // unknown: the way learned for missing values
-    return x <= CUT[node];
-  }
-  function child(node, x) { return goesLeft(node, x) ? T.left[node] : T.right[node]; }
-  function decisionPath(row) {
-    var node = 0, path = [0];
-    while (!isLeaf(node)) { node = child(node, row[T.feature[node]]); path.push(node); }
-    return path;
-  }
-
-  // -- numbers as people read them: core/numbers.py ----------------------------------------------
-  function percent(p) {
-    if (p >= 0.995 && p < 1) return ">99%";
-    if (p > 0 && p < 0.005) return "<1%";
-    return Math.round(p * 100) + "%";
-  }
-  // 12,345: as Python's f"{n:,}" writes it (toLocaleString would start the whole Intl machinery).
-  function thousands(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
-  function formatNumber(x) {
-    if (Number.isInteger(x)) return String(x);
-    return String(parseFloat(x.toPrecision(10)));
-  }
-
-  // -- one case: core/cases.py encode_case --------------------------------------------------------
-  function allowed(f) {
-    if (f.type === "choice") return "one of " + f.choices.map(function (c) { return "'" + c + "'"; }).join(", ");
-    if (f.type === "yes/no") return "true or false (yes/no)";
-    return "a number from " + formatNumber(f.min) + " to " + formatNumber(f.max);
-  }
-  function shown(v) {
-    if (typeof v === "number" && isFinite(v)) return formatNumber(v);
-    if (typeof v === "string") return "'" + v + "'";
-    if (typeof v === "boolean") return v ? "True" : "False";
-    return JSON.stringify(v);
-  }
-  function invalid(message) {
-    var err = new Error(message);
-    err.name = "InvalidCaseError";
-    return err;
-  }
-  function encodeValue(f, v) {
-    if (v === null || v === undefined) return NaN;
-    if (f.type === "yes/no") {
-      if (typeof v === "boolean") return v ? 1 : 0;
-    } else if (f.type === "choice") {
-      if (typeof v === "string" && f.choices.indexOf(v) >= 0) return f.choices.indexOf(v);
-    } else if (typeof v === "number") {
-      if (!isFinite(v)) {
-        throw invalid("'" + f.id + "' must be " + allowed(f) + " (got " + v + "); " +
-          "leave the finding out or give null/None when it is unknown");
-      }
-      if (v >= f.min && v <= f.max) return v;
-    }
-    throw invalid("'" + f.id + "' must be " + allowed(f) + " (got " + shown(v) + ")");
-  }
-  function decodeValue(f, code) {
-    if (code !== code) return null;
-    if (f.type === "yes/no") return code === 1;
-    if (f.type === "choice") return f.choices[code];
-    return code;
-  }
-  function encodeCase(answers) {
-    if (answers === null || typeof answers !== "object" || Array.isArray(answers)) {
-      throw invalid("a case must be a mapping of finding ids to values, e.g. {\"movement\": \"spasm\"} (got " +
-        (Array.isArray(answers) ? "list" : typeof answers) + ")");
-    }
-    var row = D.findings.map(function () { return NaN; });
-    Object.keys(answers).forEach(function (fid) {
-      var f = FIND[fid];
-      if (!f) throw invalid("unknown finding '" + fid + "' (allowed: " + T.features.join(", ") + ")");
-      row[f.index] = encodeValue(f, answers[fid]);
-    });
-    D.findings.forEach(function (f) {  // a follow-up given while its precondition is denied
-      if (row[f.index] !== row[f.index] || !f.requires) return;
-      Object.keys(f.requires).forEach(function (p) {
-        var wanted = f.requires[p], got = row[FIND[p].index];
-        if (got === got && Boolean(got) !== Boolean(wanted)) {
-          throw invalid("'" + f.id + "' applies only when '" + p + "' is " + String(wanted) + ", but this case gives '" +
-            p + "' as " + String(!wanted) + "; leave '" + f.id + "' out or correct '" + p + "'");
-        }
-      });
-    });
-    return row;
-  }
-
-  // -- a leaf's differential: predict/predictor.py Predictor.leaf ---------------------------------
-  var column = {};
-  T.classes.forEach(function (c, j) { column[c] = j; });
-  var tieRank = {};
-  D.causes.forEach(function (c, k) { tieRank[c.id] = c.id in column ? column[c.id] : T.classes.length + k; });
-  function differential(node) {
-    var v = T.value[node];
-    var raw = D.causes.map(function (c) { return [c.id, c.id in column ? v[column[c.id]] : 0]; });
-    var total = 0;
-    raw.forEach(function (cp) { total += cp[1]; });
-    return raw.map(function (cp) { return [cp[0], cp[1] / total]; })
-      .sort(function (a, b) { return (b[1] - a[1]) || (tieRank[a[0]] - tieRank[b[0]]); });
-  }
-  function topCause(node) {  // the first maximum in the tree's class order, as the drawings do
-    var v = T.value[node], j = 0;
-    for (var k = 1; k < v.length; k++) if (v[k] > v[j]) j = k;
-    return [T.classes[j], v[j]];
-  }
-
-  // -- triage: core/triage.py. One entry per rule kind; a kind the page lacks is an error. -------
-  var FLAG_RULES = {
-    yes: function (x) { return x === 1; },
-    more_than: function (x, flag) { return x > flag.value; }  // unknown (NaN) never raises a flag
-  };
-  function percentWords(p) {  // core/numbers.py percent
-    if (p > 0 && p < 0.005) return "<1%";
-    if (p >= 0.995 && p < 1) return ">99%";
-    return Math.round(p * 100) + "%";
-  }
-  // diff: the leaf's differential [[cause, p], ...], most likely first.
-  function triage(diff, row) {
-    var cause = diff[0][0];
-    var doctorFirst = D.triage.doctor_causes.indexOf(cause) >= 0;
-    var together = 0;
-    diff.forEach(function (cp) { if (D.triage.doctor_causes.indexOf(cp[0]) >= 0) together += cp[1]; });
-    var likely = together >= D.triage.doctor_threshold;
-    var raised = D.triage.red_flags.filter(function (flag) {
-      var rule = FLAG_RULES[flag.rule];
-      if (!rule) throw new Error("this page does not know the red-flag rule '" + flag.rule + "'; rebuild it with bicep-twitch explore");
-      return rule(row[FIND[flag.finding].index], flag);
-    });
-    var why = doctorFirst ? [D.triage.doctor_reason]
-      : (likely ? [D.triage.doctor_threshold_text + " (" + percentWords(together) + ")"] : []);
-    var medicine = raised.some(function (flag) { return D.triage.medicines.indexOf(flag.finding) >= 0; });
-    var advice = CAUSE[cause].advice;
-    if (medicine && cause !== D.triage.medicine_cause) advice = D.triage.medicine_advice + " " + advice;
-    return {
-      triage: doctorFirst || likely || raised.length ? "see_doctor" : "self_care",
-      red_flags: raised.map(function (flag) { return flag.finding; }),
-      reasons: why.concat(raised.map(function (flag) { return flag.text; })),
-      advice: advice
-    };
-  }
-
-  // -- the exact model of the knowledge base: core/likelihood.py KbModel ---------------------------
-  // The tables are Python's own numbers (repr round-trips), added in Python's order.
-  var L = D.likelihood, LF = L.findings;
-  function outcomeOf(fid, code) {  // its choice, no/yes, or the nearer bin
-    var bounds = LF[fid].bounds;
-    if (!bounds) return code;
-    var k = 0;
-    bounds.forEach(function (b) { if (b < code) k++; });
-    return k;
-  }
-  function loglik(fid, code) { return LF[fid].logs[outcomeOf(fid, code)]; }
-  // given: [[finding id, code], ...] known answers in knowledge-base order. A follow-up implies
-  // its precondition as yes, appended after them (KbModel.known).
-  function knownOf(given) {
-    var known = new Map(given);
-    given.forEach(function (a) {
-      Object.keys(FIND[a[0]].requires || {}).forEach(function (p) { if (!known.has(p)) known.set(p, 1); });
-    });
-    return known;
-  }
-  function logJoint(known) {
-    var total = L.log_prior.slice();
-    known.forEach(function (code, fid) {
-      var v = loglik(fid, code);
-      for (var i = 0; i < total.length; i++) total[i] += v[i];
-    });
-    return total;
-  }
-  function sum(xs) { var t = 0; for (var i = 0; i < xs.length; i++) t += xs[i]; return t; }
-  function normalise(logP) {
-    var top = Math.max.apply(null, logP);
-    var p = logP.map(function (v) { return Math.exp(v - top); }), total = sum(p);
-    return p.map(function (v) { return v / total; });
-  }
-  function logit(logP, j) {
-    var rest = logP.filter(function (v, i) { return i !== j; });
-    var top = Math.max.apply(null, rest);
-    return logP[j] - (top + Math.log(sum(rest.map(function (v) { return Math.exp(v - top); }))));
-  }
-
-  // -- words for answers and thresholds: core/numbers.py, core/words.py, predict/explain.py -------
-  function formatThreshold(x) {  // Python's f"{x:.6g}"
-    var exp = Number(x.toExponential(5).split("e")[1]);
-    if (exp < -4 || exp >= 6) {
-      var parts = x.toExponential(5).split("e");
-      return String(parseFloat(parts[0])) + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
-    }
-    return String(parseFloat(x.toPrecision(6)));
-  }
-  function said(f, code) {  // Explainer._said: "takes a corticosteroid", "drinks 7 cups ..."
-    if (f.type === "number") {
-      var text = formatThreshold(code);
-      return f.describe.replace(/\{value\}/g, text).replace(/\{s\}/g, text === "1" ? "" : "s");
-    }
-    if (f.type === "yes/no") return code === 1 ? f.yes : f.no;
-    var choice = f.choices[code];
-    return choice in f.choice_text ? f.choice_text[choice] : f.name + " is " + choice;
-  }
-  function thresholdWords(f, low, high) {
-    var parts = [];
-    if (low !== null) parts.push("more than " + formatThreshold(low));
-    if (high !== null) parts.push("at most " + formatThreshold(high));
-    return parts.join(" and ") + (f.unit ? " " + f.unit : "");
-  }
-  // The answers the tree used, one line per finding, repeated number splits merged into one
-  // range (predict/explain.py summarize, as predict/result.py prints it for answered findings).
-  function pathSummary(row, path) {
-    var groups = new Map();
-    for (var i = 0; i + 1 < path.length; i++) {
-      var node = path[i], fid = nodeFinding[node].id;
-      if (!groups.has(fid)) groups.set(fid, []);
-      groups.get(fid).push([node, T.left[node] === path[i + 1]]);
-    }
-    var lines = [];
-    groups.forEach(function (steps, fid) {
-      var f = FIND[fid], x = row[f.index];
-      if (x !== x) return;
-      if (f.type !== "number") { lines.push(said(f, x)); return; }
-      var lows = [], highs = [];
-      steps.forEach(function (s) {
-        var t = readNumber(T.threshold[s[0]]);
-        if (isFinite(t)) (s[1] ? highs : lows).push(t);  // an infinite one only splits answered from not
-      });
-      lines.push(lows.length || highs.length
-        ? said(f, x) + ": " + thresholdWords(f, lows.length ? Math.max.apply(null, lows) : null, highs.length ? Math.min.apply(null, highs) : null)
-        : said(f, x));
-    });
-    return lines;
-  }
-
-  // -- reasons for and against a cause, and the open questions: predict/reasons.py ----------------
-  var NEGLIGIBLE = 1e-9;
-  function givenOf(row) {
-    var given = [];
-    D.findings.forEach(function (f) { if (row[f.index] === row[f.index]) given.push([f.id, row[f.index]]); });
-    return given;
-  }
-  function causeReasons(row, cause) {
-    var given = givenOf(row), known = knownOf(given), j = L.causes.indexOf(cause);
-    var givenIds = new Set(given.map(function (a) { return a[0]; }));
-    var full = logJoint(known), logitAll = logit(full, j), reasons = [];
-    given.forEach(function (a) {
-      var fid = a[0], code = a[1];
-      // Leaving one answer out takes away its likelihood and that of a precondition only it implied.
-      var gone = [fid].concat(Object.keys(FIND[fid].requires || {}).filter(function (p) {
-        return !givenIds.has(p) && !given.some(function (b) { return b[0] !== fid && p in (FIND[b[0]].requires || {}); });
-      }));
-      var without = full;
-      gone.forEach(function (g) {
-        var v = loglik(g, known.get(g));
-        without = without.map(function (t, i) { return t - v[i]; });
-      });
-      var delta = logitAll - logit(without, j);
-      if (Math.abs(delta) <= NEGLIGIBLE) return;
-      var direction = delta > 0 ? "for" : "against", ratio = Math.exp(delta);
-      var src = reasonSource(cause, fid, code, direction);
-      reasons.push({ finding: fid, value: decodeValue(FIND[fid], code), direction: direction, odds_ratio: ratio,
-        log_odds: Math.log(ratio), said: said(FIND[fid], code), source_cause: src[0], source: src[1] });
-    });
-    reasons.sort(function (a, b) { return Math.abs(b.log_odds) - Math.abs(a.log_odds); });  // stable
-    return {
-      cause: cause, probability: normalise(full)[j],
-      "for": reasons.filter(function (r) { return r.direction === "for"; }),
-      against: reasons.filter(function (r) { return r.direction === "against"; })
-    };
-  }
-  // The cause whose relationship with the finding explains the reason, and that source's text.
-  function reasonSource(cause, fid, code, direction) {
-    var t = LF[fid], ci = L.causes.indexOf(cause);
-    if (t.sources[ci] !== null) return [cause, t.sources[ci]];
-    var k = outcomeOf(fid, code), base = t.outcomes[ci][k], sign = direction === "against" ? 1 : -1;
-    var best = -1, bestGap = 0;
-    L.causes.forEach(function (other, i) {
-      if (i === ci || t.sources[i] === null) return;
-      var gap = sign * (Math.log(t.outcomes[i][k]) - Math.log(base));
-      if (gap > bestGap) { best = i; bestGap = gap; }
-    });
-    return best < 0 ? [null, t.background] : [L.causes[best], t.sources[best]];
-  }
-  // Unanswered findings ranked by the expected absolute change of the cause's probability.
-  function openQuestions(row, cause, findings) {
-    var known = knownOf(givenOf(row)), j = L.causes.indexOf(cause);
-    var posterior = normalise(logJoint(known)), now = posterior[j], ranked = [];
-    findings.filter(function (fid, i) { return findings.indexOf(fid) === i && !known.has(fid); }).forEach(function (fid) {
-      var rows = LF[fid].outcomes, change = 0;
-      for (var k = 0; k < rows[0].length; k++) {
-        var joint = posterior.map(function (p, i) { return p * rows[i][k]; }), mass = sum(joint);
-        change += mass * Math.abs(joint[j] / mass - now);
-      }
-      ranked.push({ finding: fid, expected_change: change });
-    });
-    ranked.sort(function (a, b) { return b.expected_change - a.expected_change; });  // stable: path order breaks ties
-    return ranked;
-  }
-
-  function resultOf(row) {
-    var path = decisionPath(row);
-    var leaf = path[path.length - 1];
-    var diff = differential(leaf);
-    var cause = diff[0][0];
-    var told = triage(diff, row);
-    var unanswered = [];
-    for (var i = 0; i + 1 < path.length; i++) {
-      var f = nodeFinding[path[i]];
-      if (row[f.index] !== row[f.index]) unanswered.push(f.id);
-    }
-    return {
-      cause: cause, label: CAUSE[cause].label, probability: diff[0][1], differential: diff, leaf: leaf, path: path,
-      triage: told.triage, red_flags: told.red_flags, reasons: told.reasons, advice: told.advice,
-      cause_reasons: causeReasons(row, cause), summary: pathSummary(row, path),
-      surer: openQuestions(row, cause, unanswered)
-    };
-  }
-  // answers as the Python API takes them: {finding id: value}, absent or null = unknown.
-  function predict(answers) { return resultOf(encodeCase(answers)); }
-
-  // -- the questionnaire: predict/ask.py walk_tree, then the safety screen ------------------------
-  // `given` maps finding id -> code (NaN = "don't know"); `stopped`: the person asked for the result.
-  // Returns the next finding to ask (null when none) with the path so far and the skipped follow-ups.
-  function walkState(given, stopped) {
-    var known = new Map(given), skipped = [], need = null;
-    function valueOf(fid) {
-      if (known.has(fid)) return known.get(fid);
-      var f = FIND[fid], req = f.requires || {};
-      var parents = Object.keys(req);
-      for (var i = 0; i < parents.length; i++) {
-        var pc = valueOf(parents[i]);  // asks the precondition first when not yet known
-        if (need !== null) return NaN;
-        if (pc !== pc || Boolean(pc) !== Boolean(req[parents[i]])) {
-          skipped.push({ finding: fid, reason: skipReason(f, FIND[parents[i]], req[parents[i]], pc) });
-          known.set(fid, NaN);
-          return NaN;
-        }
-      }
-      if (stopped) { known.set(fid, NaN); return NaN; }
-      need = fid;
-      return NaN;
-    }
-    var node = 0, path = [0];
-    while (!isLeaf(node)) {
-      var x = valueOf(nodeFinding[node].id);
-      if (need !== null) return { need: need, screen: false, path: path, skipped: skipped, leaf: null };
-      node = child(node, x);
-      path.push(node);
-    }
-    for (var k = 0; k < D.ask.screen.length; k++) {
-      if (!given.has(D.ask.screen[k])) return { need: D.ask.screen[k], screen: true, path: path, skipped: skipped, leaf: node };
-    }
-    return { need: null, screen: false, path: path, skipped: skipped, leaf: node };
-  }
-  function skipReason(f, p, wanted, code) {
-    var condition = wanted ? p.yes : p.no;
-    var said = code !== code ? "you did not know" : wanted ? "you answered no" : "you answered yes";
-    return "'" + f.name + "' applies only if you " + condition + ", and " + said + "; counted as unknown";
-  }
-  // The whole questionnaire for someone who answers from `answers` (absent = "don't know").
-  function walk(answers) {
-    var row = encodeCase(answers), given = new Map(), questions = [], screen = [], state;
-    while ((state = walkState(given, false)).need !== null) {
-      (state.screen ? screen : questions).push(state.need);
-      given.set(state.need, row[FIND[state.need].index]);
-    }
-    return { questions: questions, screen: screen, skipped: state.skipped.map(function (s) { return s.finding; }),
-      leaf: state.leaf, path: state.path };
-  }
+  var B = bicepTwitchLogic(D);
+  var T = D.tree, NODES = B.NODES, FIND = B.FIND, CAUSE = B.CAUSE, nodeFinding = B.nodeFinding;
+  var parent = B.parent, depth = B.depth, isLeaf = B.isLeaf, percent = B.percent, thousands = B.thousands;
+  var differential = B.differential, topCause = B.topCause, predict = B.predict, walk = B.walk;
+  var n;
 
   // -- drawing helpers -----------------------------------------------------------------------------
   function el(tag, attrs, children) {
@@ -529,31 +146,22 @@
   searchEl.addEventListener("input", search);
 
   // -- the questionnaire pane ----------------------------------------------------------------------
-  var answers = [];  // [finding id, code, the words shown], in the order asked
-  var stopped = false, stoppedAt = -1;
+  var answers = [];  // [{finding, code, phase, stop}], in the order asked: the questionnaire's whole state
   var answersEl = document.getElementById("answers"), questionEl = document.getElementById("question");
 
-  function saidWords(f, code) {
-    if (code !== code) return "don't know";
-    if (f.type === "yes/no") return code === 1 ? "yes" : "no";
-    if (f.type === "choice") return f.choices[code];
-    return formatNumber(code) + (f.unit ? " " + f.unit : "");
-  }
-  function answer(fid, code) {
-    answers.push([fid, code]);
+  function answerAt(fid, code, phase, stop) {
+    answers.push({ finding: fid, code: code, phase: phase, stop: Boolean(stop) });
     renderAsk(true);
   }
   function backTo(i) {  // change an answer: forget it and everything after it
     answers = answers.slice(0, i);
-    if (stoppedAt >= i) { stopped = false; stoppedAt = -1; }
     renderAsk(true);
   }
   function renderAsk(focus) {
-    var given = new Map(answers.map(function (a) { return [a[0], a[1]]; }));
-    var state = walkState(given, stopped);
+    var state = B.step(answers);
     answersEl.replaceChildren.apply(answersEl, answers.map(function (a, i) {
-      var f = FIND[a[0]];
-      return el("li", null, [f.question + " ", el("span", { class: "said", text: saidWords(f, a[1]) }), " ",
+      var f = FIND[a.finding];
+      return el("li", null, [f.question + " ", el("span", { class: "said", text: B.answeredWords(f, a.code) }), " ",
         el("button", { type: "button", class: "link", text: "change", "aria-label": "Change the answer to: " + f.question, onclick: function () { backTo(i); } })]);
     }));
     state.skipped.forEach(function (s) { answersEl.appendChild(el("li", { class: "note", text: "Skipped: " + s.reason + "." })); });
@@ -562,13 +170,13 @@
     state.path.forEach(openTo);
     if (current >= 0) openTo(current);
     renderTree();
-    if (answers.length || stopped) {
+    if (answers.length) {
       var mark = treeEl.querySelector('li[data-node="' + state.path[state.path.length - 1] + '"]');
       var pane = document.getElementById("explore");
       // Only a pane that scrolls on its own (wide screens) follows the walk; a phone keeps its place.
       if (mark && getComputedStyle(pane).overflowY === "auto") mark.scrollIntoView({ block: "nearest" });
     }
-    questionEl.replaceChildren(state.need !== null ? questionCard(state) : resultCard(given));
+    questionEl.replaceChildren(state.need !== null ? questionCard(state) : resultCard());
     if (focus) {
       // Focus goes to a number box or to the question itself, never to an answer button: a key
       // that is still down (Enter after a number) or repeats must not answer the next question.
@@ -578,6 +186,8 @@
   }
   function questionCard(state) {
     var f = FIND[state.need], number = answers.length + 1, error = el("p", { class: "error", role: "alert" });
+    var screen = state.phase === "safety";
+    var answer = function (fid, code) { answerAt(fid, code, state.phase); };
     var controls = [];
     if (f.type === "yes/no") {
       controls.push(el("button", { type: "button", class: "primary", text: "Yes", onclick: function () { answer(f.id, 1); } }));
@@ -591,7 +201,7 @@
       var submit = function () {
         var text = input.value.trim(), x = Number(text);
         if (text === "" || !isFinite(x) || x < f.min || x > f.max) {
-          error.textContent = "Please give a number from " + formatNumber(f.min) + " to " + formatNumber(f.max) + " (" + f.unit + "), or choose Don\u2019t know.";
+          error.textContent = f.entry_error;
           input.focus();
           return;
         }
@@ -606,28 +216,24 @@
     }
     controls.push(el("button", { type: "button", text: "Don\u2019t know", onclick: function () { answer(f.id, NaN); } }));
     return el("div", { class: "card" }, [
-      state.screen ? el("p", { class: "screen-note", text: "Before the result: a few safety questions everyone is asked, because these call for a doctor or a medicine can cause twitching." }) : null,
+      screen ? el("p", { class: "screen-note", text: "Before the result: a few safety questions everyone is asked, because these call for a doctor or a medicine can cause twitching." }) : null,
       el("div", { class: "n", text: "Question " + number }),
       el("p", { class: "q", id: "q-text", tabindex: "-1", text: f.question }),
       el("div", { class: "choices", role: "group", "aria-labelledby": "q-text" }, controls),
       error,
-      state.screen ? null : el("div", { class: "stop" }, [el("button", { type: "button", class: "link", text: "Stop here: count the rest as unknown", onclick: function () {
-        answers.push([f.id, NaN]);
-        stopped = true;
-        stoppedAt = answers.length - 1;
-        renderAsk(true);
+      screen ? null : el("div", { class: "stop" }, [el("button", { type: "button", class: "link", text: "Stop here: count the rest as unknown", onclick: function () {
+        answerAt(f.id, NaN, state.phase, true);
       } })])
     ]);
   }
-  function resultCard(given) {
+  function resultCard() {
     var c = {};
-    given.forEach(function (code, fid) { c[fid] = decodeValue(FIND[fid], code); });
+    answers.forEach(function (a) { c[a.finding] = B.decodeValue(FIND[a.finding], a.code); });
     var r = predict(c);
-    var told = r.triage === "see_doctor"
-      ? el("div", { class: "triage see_doctor" }, ["What to do: see a doctor.", el("ul", null, r.reasons.map(function (t) { return el("li", { text: t }); }))])
-      : el("div", { class: "triage self_care", text: "What to do: self-care is reasonable; see a doctor if it gets worse or does not settle." });
+    var told = el("div", { class: "triage " + r.triage }, [D.triage.level_words[r.triage],
+      r.reasons.length ? el("ul", null, r.reasons.map(function (t) { return el("li", { text: t }); })) : null]);
     var asked = answers.length;
-    var known = answers.filter(function (a) { return a[1] === a[1]; }).length;  // NaN: "don't know"
+    var known = answers.filter(function (a) { return a.code === a.code; }).length;  // NaN: "don't know"
     return el("div", { class: "result" }, [
       el("h3", { tabindex: "-1", text: "Most likely: " + r.label + " (" + percent(r.probability) + ")" }),
       el("p", { class: "hint", text: asked + " question" + (asked === 1 ? "" : "s") + " asked: " + known + " answered, " +
@@ -643,7 +249,8 @@
     ]));
   }
   // As the text result (predict/result.py) has them: a few reasons, the path, a few open questions.
-  var TEXT_FOR = 3, TEXT_AGAINST = 2, TEXT_OPEN = 3, TEXT_MIN_FACTOR = 1.1;
+  var TEXT_FOR = D.limits.text_for, TEXT_AGAINST = D.limits.text_against, TEXT_OPEN = D.limits.text_open;
+  var TEXT_MIN_FACTOR = D.limits.text_min_factor;
   function factorWords(r) {
     var x = r.odds_ratio >= 1 ? r.odds_ratio : 1 / r.odds_ratio;
     return (r.odds_ratio >= 1 ? "odds x" : "odds /") + x.toFixed(x < 10 ? 1 : 0);
@@ -706,5 +313,5 @@
   });
   renderAsk(false);
 
-  window.bicepTwitch = Object.freeze({ predict: predict, walk: walk, data: D });
+  window.bicepTwitch = Object.freeze({ predict: predict, walk: walk, step: B.step, data: D });
 })();

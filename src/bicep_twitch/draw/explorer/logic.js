@@ -1,0 +1,413 @@
+// bicep-twitch explorer, its logic: walking the tree, summing the knowledge base's tables and
+// applying the rules of the spec (bicep_twitch/core/spec.py). No DOM here: the page runs it,
+// and so does Node in tests/test_golden.py, against golden cases Python writes. Every rule,
+// word and limit comes from the spec D; what is left here is how to walk, sum and compare.
+function bicepTwitchLogic(D) {
+  "use strict";
+
+  var T = D.tree;
+  var NODES = T.left.length;
+  var LEAF = -1;
+  var readNumber = function (x) { return x === "inf" ? Infinity : x === "-inf" ? -Infinity : x; };
+  var CUT = T.cut.map(readNumber);
+
+  var FIND = {};
+  D.findings.forEach(function (f, i) { f.index = i; FIND[f.id] = f; });
+  var CAUSE = {};
+  D.causes.forEach(function (c) { CAUSE[c.id] = c; });
+  var nodeFinding = T.feature.map(function (j) { return j >= 0 ? FIND[T.features[j]] : null; });
+  var parent = new Int32Array(NODES).fill(-1);
+  var depth = new Int32Array(NODES);
+  for (var n = 0; n < NODES; n++) {  // parents precede children in scikit-learn's order
+    if (T.left[n] !== LEAF) {
+      parent[T.left[n]] = parent[T.right[n]] = n;
+      depth[T.left[n]] = depth[T.right[n]] = depth[n] + 1;
+    }
+  }
+  var isLeaf = function (node) { return T.left[node] === LEAF; };
+
+  // -- the walk: core/tree.py TreeData.goes_left -------------------------------------------------
+  function goesLeft(node, x) {
+    if (x !== x) return T.missing_left[node] === 1;  // unknown: the way learned for missing values
+    return x <= CUT[node];
+  }
+  function child(node, x) { return goesLeft(node, x) ? T.left[node] : T.right[node]; }
+  function decisionPath(row) {
+    var node = 0, path = [0];
+    while (!isLeaf(node)) { node = child(node, row[T.feature[node]]); path.push(node); }
+    return path;
+  }
+
+  // -- numbers as people read them: core/numbers.py ----------------------------------------------
+  function percent(p) {
+    if (p >= 0.995 && p < 1) return ">99%";
+    if (p > 0 && p < 0.005) return "<1%";
+    return Math.round(p * 100) + "%";
+  }
+  // 12,345: as Python's f"{n:,}" writes it (toLocaleString would start the whole Intl machinery).
+  function thousands(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
+  function formatNumber(x) {
+    if (Number.isInteger(x)) return String(x);
+    return String(parseFloat(x.toPrecision(10)));
+  }
+  function formatThreshold(x) {  // Python's f"{x:.6g}"
+    var exp = Number(x.toExponential(5).split("e")[1]);
+    if (exp < -4 || exp >= 6) {
+      var parts = x.toExponential(5).split("e");
+      return String(parseFloat(parts[0])) + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
+    }
+    return String(parseFloat(x.toPrecision(6)));
+  }
+
+  // -- the kinds of finding: core/cases.py Kind. Their words come from the spec. -------------------
+  function shown(v) {
+    if (typeof v === "number" && isFinite(v)) return formatNumber(v);
+    if (typeof v === "string") return "'" + v + "'";
+    if (typeof v === "boolean") return v ? "True" : "False";
+    return JSON.stringify(v);
+  }
+  function invalid(message) {
+    var err = new Error(message);
+    err.name = "InvalidCaseError";
+    return err;
+  }
+  var KINDS = {
+    "yes/no": {
+      encode: function (f, v) { return typeof v === "boolean" ? (v ? 1 : 0) : undefined; },
+      decode: function (f, code) { return code === 1; },
+      said: function (f, code) { return code === 1 ? f.yes : f.no; },
+      answered: function (f, code) { return code === 1 ? "yes" : "no"; }
+    },
+    "choice": {
+      encode: function (f, v) { return typeof v === "string" && f.choices.indexOf(v) >= 0 ? f.choices.indexOf(v) : undefined; },
+      decode: function (f, code) { return f.choices[code]; },
+      said: function (f, code) {
+        var choice = f.choices[code];
+        return choice in f.choice_text ? f.choice_text[choice] : f.name + " is " + choice;
+      },
+      answered: function (f, code) { return f.choices[code]; }
+    },
+    "number": {
+      encode: function (f, v) {
+        if (typeof v !== "number") return undefined;
+        if (!isFinite(v)) {
+          throw invalid("'" + f.id + "' must be " + f.allowed + " (got " + v + "); " +
+            "leave the finding out or give null/None when it is unknown");
+        }
+        return v >= f.min && v <= f.max ? v : undefined;
+      },
+      decode: function (f, code) { return code; },
+      said: function (f, code) {  // Explainer._said: "drinks 7 cups ..."
+        var text = formatThreshold(code);
+        return f.describe.replace(/\{value\}/g, text).replace(/\{s\}/g, text === "1" ? "" : "s");
+      },
+      answered: function (f, code) { return formatNumber(code) + (f.unit ? " " + f.unit : ""); }
+    }
+  };
+  function kind(f) {
+    var k = KINDS[f.type];
+    if (!k) throw new Error("this page does not know the kind of finding '" + f.type + "'; rebuild it with bicep-twitch explore");
+    return k;
+  }
+
+  // -- one case: core/cases.py encode_case --------------------------------------------------------
+  function encodeValue(f, v) {
+    if (v === null || v === undefined) return NaN;
+    var code = kind(f).encode(f, v);
+    if (code === undefined) throw invalid("'" + f.id + "' must be " + f.allowed + " (got " + shown(v) + ")");
+    return code;
+  }
+  function decodeValue(f, code) { return code !== code ? null : kind(f).decode(f, code); }
+  function said(f, code) { return kind(f).said(f, code); }
+  function answeredWords(f, code) { return code !== code ? "don't know" : kind(f).answered(f, code); }
+  function encodeCase(answers) {
+    if (answers === null || typeof answers !== "object" || Array.isArray(answers)) {
+      throw invalid("a case must be a mapping of finding ids to values, e.g. {\"movement\": \"spasm\"} (got " +
+        (Array.isArray(answers) ? "list" : typeof answers) + ")");
+    }
+    var row = D.findings.map(function () { return NaN; });
+    Object.keys(answers).forEach(function (fid) {
+      var f = FIND[fid];
+      if (!f) throw invalid("unknown finding '" + fid + "' (allowed: " + T.features.join(", ") + ")");
+      row[f.index] = encodeValue(f, answers[fid]);
+    });
+    D.findings.forEach(function (f) {  // a follow-up given while its precondition is denied
+      if (row[f.index] !== row[f.index] || !f.requires) return;
+      Object.keys(f.requires).forEach(function (p) {
+        var wanted = f.requires[p], got = row[FIND[p].index];
+        if (got === got && Boolean(got) !== Boolean(wanted)) {
+          throw invalid("'" + f.id + "' applies only when '" + p + "' is " + String(wanted) + ", but this case gives '" +
+            p + "' as " + String(!wanted) + "; leave '" + f.id + "' out or correct '" + p + "'");
+        }
+      });
+    });
+    return row;
+  }
+
+  // -- a leaf's differential: predict/predictor.py Predictor.leaf ---------------------------------
+  var column = {};
+  T.classes.forEach(function (c, j) { column[c] = j; });
+  var tieRank = {};
+  D.causes.forEach(function (c, k) { tieRank[c.id] = c.id in column ? column[c.id] : T.classes.length + k; });
+  function differential(node) {
+    var v = T.value[node];
+    var raw = D.causes.map(function (c) { return [c.id, c.id in column ? v[column[c.id]] : 0]; });
+    var total = 0;
+    raw.forEach(function (cp) { total += cp[1]; });
+    return raw.map(function (cp) { return [cp[0], cp[1] / total]; })
+      .sort(function (a, b) { return (b[1] - a[1]) || (tieRank[a[0]] - tieRank[b[0]]); });
+  }
+  function topCause(node) {  // the first maximum in the tree's class order, as the drawings do
+    var v = T.value[node], j = 0;
+    for (var k = 1; k < v.length; k++) if (v[k] > v[j]) j = k;
+    return [T.classes[j], v[j]];
+  }
+
+  // -- triage: the spec's rules (core/spec.py triage_spec), each a test -> a level -----------------
+  var OPS = {
+    eq: function (x, v) { return x === v; },
+    gt: function (x, v) { return x > v; },  // unknown (NaN) compares false: it never fires a rule
+    ge: function (x, v) { return x >= v; },
+    lt: function (x, v) { return x < v; },
+    le: function (x, v) { return x <= v; },
+    "in": function (x, v) { return v.indexOf(x) >= 0; }
+  };
+  var LEVELS = D.triage.levels;
+  // diff: the leaf's differential [[cause, p], ...], most likely first.
+  function triage(diff, row) {
+    var cause = diff[0][0], fired = {}, level = 0, reasons = [], flags = [], medicine = false;
+    D.triage.rules.forEach(function (rule) {
+      var op = OPS[rule.op], x;
+      if (!op) throw new Error("this page does not know the rule operator '" + rule.op + "'; rebuild it with bicep-twitch explore");
+      if (rule.finding !== undefined) x = row[FIND[rule.finding].index];
+      else if (rule.probability_of !== undefined) {
+        x = 0;
+        diff.forEach(function (cp) { if (rule.probability_of.indexOf(cp[0]) >= 0) x += cp[1]; });
+      } else x = cause;
+      if (!op(x, rule.value) || (rule.unless && fired[rule.unless])) return;
+      fired[rule.id] = true;
+      level = Math.max(level, LEVELS.indexOf(rule.level));
+      reasons.push(rule.words.replace("{percent}", typeof x === "number" ? percent(x) : ""));
+      if (rule.finding !== undefined) flags.push(rule.finding);
+      medicine = medicine || rule.medicine === true;
+    });
+    var advice = CAUSE[cause].advice;
+    if (medicine && cause !== D.triage.medicine.cause) advice = D.triage.medicine.advice + " " + advice;
+    return { triage: LEVELS[level], red_flags: flags, reasons: reasons, advice: advice };
+  }
+
+  // -- the exact model of the knowledge base: core/likelihood.py KbModel ---------------------------
+  // The tables are Python's own numbers (repr round-trips), added in Python's order.
+  var L = D.likelihood, LF = L.findings;
+  function outcomeOf(fid, code) {  // its choice, no/yes, or the nearer bin
+    var bounds = LF[fid].bounds;
+    if (!bounds) return code;
+    var k = 0;
+    bounds.forEach(function (b) { if (b < code) k++; });
+    return k;
+  }
+  function loglik(fid, code) { return LF[fid].logs[outcomeOf(fid, code)]; }
+  // given: [[finding id, code], ...] known answers in knowledge-base order. A follow-up implies
+  // its precondition as yes, appended after them (KbModel.known).
+  function knownOf(given) {
+    var known = new Map(given);
+    given.forEach(function (a) {
+      Object.keys(FIND[a[0]].requires || {}).forEach(function (p) { if (!known.has(p)) known.set(p, 1); });
+    });
+    return known;
+  }
+  function logJoint(known) {
+    var total = L.log_prior.slice();
+    known.forEach(function (code, fid) {
+      var v = loglik(fid, code);
+      for (var i = 0; i < total.length; i++) total[i] += v[i];
+    });
+    return total;
+  }
+  function sum(xs) { var t = 0; for (var i = 0; i < xs.length; i++) t += xs[i]; return t; }
+  function normalise(logP) {
+    var top = Math.max.apply(null, logP);
+    var p = logP.map(function (v) { return Math.exp(v - top); }), total = sum(p);
+    return p.map(function (v) { return v / total; });
+  }
+  function logit(logP, j) {
+    var rest = logP.filter(function (v, i) { return i !== j; });
+    var top = Math.max.apply(null, rest);
+    return logP[j] - (top + Math.log(sum(rest.map(function (v) { return Math.exp(v - top); }))));
+  }
+
+  // -- words for answers and thresholds: core/words.py, predict/explain.py -------------------------
+  function thresholdWords(f, low, high) {
+    var parts = [];
+    if (low !== null) parts.push("more than " + formatThreshold(low));
+    if (high !== null) parts.push("at most " + formatThreshold(high));
+    return parts.join(" and ") + (f.unit ? " " + f.unit : "");
+  }
+  // The answers the tree used, one line per finding, repeated number splits merged into one
+  // range (predict/explain.py summarize, as predict/result.py prints it for answered findings).
+  function pathSummary(row, path) {
+    var groups = new Map();
+    for (var i = 0; i + 1 < path.length; i++) {
+      var node = path[i], fid = nodeFinding[node].id;
+      if (!groups.has(fid)) groups.set(fid, []);
+      groups.get(fid).push([node, T.left[node] === path[i + 1]]);
+    }
+    var lines = [];
+    groups.forEach(function (steps, fid) {
+      var f = FIND[fid], x = row[f.index];
+      if (x !== x) return;
+      var lows = [], highs = [];
+      if (f.type === "number") steps.forEach(function (s) {  // only numbers have thresholds to merge
+        var t = readNumber(T.threshold[s[0]]);
+        if (isFinite(t)) (s[1] ? highs : lows).push(t);  // an infinite one only splits answered from not
+      });
+      lines.push(lows.length || highs.length
+        ? said(f, x) + ": " + thresholdWords(f, lows.length ? Math.max.apply(null, lows) : null, highs.length ? Math.min.apply(null, highs) : null)
+        : said(f, x));
+    });
+    return lines;
+  }
+
+  // -- reasons for and against a cause, and the open questions: predict/reasons.py ----------------
+  var NEGLIGIBLE = D.limits.negligible;
+  function givenOf(row) {
+    var given = [];
+    D.findings.forEach(function (f) { if (row[f.index] === row[f.index]) given.push([f.id, row[f.index]]); });
+    return given;
+  }
+  function causeReasons(row, cause) {
+    var given = givenOf(row), known = knownOf(given), j = L.causes.indexOf(cause);
+    var givenIds = new Set(given.map(function (a) { return a[0]; }));
+    var full = logJoint(known), logitAll = logit(full, j), reasons = [];
+    given.forEach(function (a) {
+      var fid = a[0], code = a[1];
+      // Leaving one answer out takes away its likelihood and that of a precondition only it implied.
+      var gone = [fid].concat(Object.keys(FIND[fid].requires || {}).filter(function (p) {
+        return !givenIds.has(p) && !given.some(function (b) { return b[0] !== fid && p in (FIND[b[0]].requires || {}); });
+      }));
+      var without = full;
+      gone.forEach(function (g) {
+        var v = loglik(g, known.get(g));
+        without = without.map(function (t, i) { return t - v[i]; });
+      });
+      var delta = logitAll - logit(without, j);
+      if (Math.abs(delta) <= NEGLIGIBLE) return;
+      var direction = delta > 0 ? "for" : "against", ratio = Math.exp(delta);
+      var src = reasonSource(cause, fid, code, direction);
+      reasons.push({ finding: fid, value: decodeValue(FIND[fid], code), direction: direction, odds_ratio: ratio,
+        log_odds: Math.log(ratio), said: said(FIND[fid], code), source_cause: src[0], source: src[1] });
+    });
+    reasons.sort(function (a, b) { return Math.abs(b.log_odds) - Math.abs(a.log_odds); });  // stable
+    return {
+      cause: cause, probability: normalise(full)[j],
+      "for": reasons.filter(function (r) { return r.direction === "for"; }),
+      against: reasons.filter(function (r) { return r.direction === "against"; })
+    };
+  }
+  // The cause whose relationship with the finding explains the reason, and that source's text.
+  function reasonSource(cause, fid, code, direction) {
+    var t = LF[fid], ci = L.causes.indexOf(cause);
+    if (t.sources[ci] !== null) return [cause, t.sources[ci]];
+    var k = outcomeOf(fid, code), base = t.outcomes[ci][k], sign = direction === "against" ? 1 : -1;
+    var best = -1, bestGap = 0;
+    L.causes.forEach(function (other, i) {
+      if (i === ci || t.sources[i] === null) return;
+      var gap = sign * (Math.log(t.outcomes[i][k]) - Math.log(base));
+      if (gap > bestGap) { best = i; bestGap = gap; }
+    });
+    return best < 0 ? [null, t.background] : [L.causes[best], t.sources[best]];
+  }
+  // Unanswered findings ranked by the expected absolute change of the cause's probability.
+  function openQuestions(row, cause, findings) {
+    var known = knownOf(givenOf(row)), j = L.causes.indexOf(cause);
+    var posterior = normalise(logJoint(known)), now = posterior[j], ranked = [];
+    findings.filter(function (fid, i) { return findings.indexOf(fid) === i && !known.has(fid); }).forEach(function (fid) {
+      var rows = LF[fid].outcomes, change = 0;
+      for (var k = 0; k < rows[0].length; k++) {
+        var joint = posterior.map(function (p, i) { return p * rows[i][k]; }), mass = sum(joint);
+        change += mass * Math.abs(joint[j] / mass - now);
+      }
+      ranked.push({ finding: fid, expected_change: change });
+    });
+    var tie = Math.pow(10, D.limits.tie_decimals), key = function (q) { return Math.round(q.expected_change * tie) / tie; };
+    ranked.sort(function (a, b) { return key(b) - key(a); });  // stable: path order breaks ties (as Python rounds them)
+    return ranked;
+  }
+
+  function resultOf(row) {
+    var path = decisionPath(row);
+    var leaf = path[path.length - 1];
+    var diff = differential(leaf);
+    var cause = diff[0][0];
+    var told = triage(diff, row);
+    var unanswered = [];
+    for (var i = 0; i + 1 < path.length; i++) {
+      var f = nodeFinding[path[i]];
+      if (row[f.index] !== row[f.index]) unanswered.push(f.id);
+    }
+    return {
+      cause: cause, label: CAUSE[cause].label, probability: diff[0][1], differential: diff, leaf: leaf, path: path,
+      triage: told.triage, red_flags: told.red_flags, reasons: told.reasons, advice: told.advice,
+      cause_reasons: causeReasons(row, cause), summary: pathSummary(row, path),
+      surer: openQuestions(row, cause, unanswered)
+    };
+  }
+  // answers as the Python API takes them: {finding id: value}, absent or null = unknown.
+  function predict(answers) { return resultOf(encodeCase(answers)); }
+
+  // -- the questionnaire: predict/ask.py next_step, a pure function of the answers so far ----------
+  // answers: [{finding, code (NaN = "don't know"), phase ("tree" or "safety"), stop}], in the order given.
+  function step(answers) {
+    var known = new Map(answers.map(function (a) { return [a.finding, a.code]; }));
+    var done = answers.some(function (a) { return a.stop && a.phase === "tree"; });
+    var stopped = answers.some(function (a) { return a.stop && a.phase === "safety"; });
+    var pending = stopped ? [] : D.ask.screen.filter(function (fid) { return !known.has(fid); });
+    var last = answers[answers.length - 1];
+    var skipped = [], need = null;
+    function valueOf(fid) {
+      if (known.has(fid)) return known.get(fid);
+      var f = FIND[fid], req = f.requires || {};
+      var parents = Object.keys(req);
+      for (var i = 0; i < parents.length; i++) {
+        var pc = valueOf(parents[i]);  // asks the precondition first when not yet known
+        if (need !== null) return NaN;
+        if (pc !== pc || Boolean(pc) !== Boolean(req[parents[i]])) {
+          skipped.push({ finding: fid, reason: f.skip[parents[i]][pc !== pc ? "unknown" : "denied"] });
+          known.set(fid, NaN);
+          return NaN;
+        }
+      }
+      if (stopped || done) { known.set(fid, NaN); return NaN; }
+      need = fid;
+      return NaN;
+    }
+    var node = 0, path = [0];
+    while (!isLeaf(node)) {
+      var x = valueOf(nodeFinding[node].id);
+      if (need !== null) return { need: need, phase: "tree", path: path, leaf: null, skipped: skipped, pending: [], opens_screen: false };
+      node = child(node, x);
+      path.push(node);
+    }
+    if (pending.length) return { need: pending[0], phase: "safety", path: path, leaf: node, skipped: skipped, pending: pending, opens_screen: last === undefined || last.phase !== "safety" };
+    return { need: null, phase: "tree", path: path, leaf: node, skipped: skipped, pending: [], opens_screen: false };
+  }
+  // The whole questionnaire for someone who answers from `answers` (absent = "don't know").
+  function walk(answers) {
+    var row = encodeCase(answers), given = [], questions = [], screen = [], skipped = [], state;
+    while ((state = step(given)).need !== null) {
+      (state.phase === "safety" ? screen : questions).push(state.need);
+      given.push({ finding: state.need, code: row[FIND[state.need].index], phase: state.phase, stop: false });
+      state.skipped.forEach(function (s) { if (skipped.indexOf(s.finding) < 0) skipped.push(s.finding); });
+    }
+    state.skipped.forEach(function (s) { if (skipped.indexOf(s.finding) < 0) skipped.push(s.finding); });
+    return { questions: questions, screen: screen, skipped: skipped, leaf: state.leaf, path: state.path };
+  }
+
+  return {
+    FIND: FIND, CAUSE: CAUSE, nodeFinding: nodeFinding, parent: parent, depth: depth, NODES: NODES,
+    isLeaf: isLeaf, percent: percent, thousands: thousands, formatNumber: formatNumber,
+    encodeCase: encodeCase, decodeValue: decodeValue, answeredWords: answeredWords, differential: differential,
+    topCause: topCause, predict: predict, step: step, walk: walk
+  };
+}
+if (typeof module === "object" && module.exports) module.exports = bicepTwitchLogic;
