@@ -2,7 +2,7 @@
 
 ``Predictor.load()`` reads the tree as plain data (``bicep_twitch_tree.tree.json``), after
 checking its SHA-256 against the model's metadata, so predicting imports neither scikit-learn
-nor numpy and unpickles nothing. One case is a walk of at most a dozen nodes over Python lists;
+nor numpy and unpickles nothing. One case is a walk down one path of the tree (as deep as the model's depth) over Python lists;
 a batch (:meth:`Predictor.predict_many`) walks all cases at once over numpy arrays, and builds
 each :class:`Result` only when it is looked at.
 
@@ -23,7 +23,7 @@ from ..core.cases import decode_value, encode_case
 from ..core.knowledge import KnowledgeBase, load_knowledge
 from ..core.model_folder import checked_bytes, check_tree_matches, read_model_tree
 from ..core.tree import TreeData
-from ..core.triage import Triage, red_flags, takes_a_medicine, triage
+from ..core.triage import Triage, takes_a_medicine, triage
 from .explain import Explainer
 from .result import Result
 
@@ -147,11 +147,6 @@ class Predictor:
         column = self._finding_column
         return triage(self.kb, is_top=lambda c: c == leaf.cause, probability=lambda c: probabilities[c],
                       answer=lambda fid: row[column[fid]])
-
-    def red_flags_of(self, row: Sequence[float]) -> tuple[str, ...]:
-        """The red-flag finding ids among a case's own answers (encoded row), in knowledge-base order."""
-        column = self._finding_column
-        return tuple(fid for fid, raised in red_flags(self.kb, lambda fid: row[column[fid]]) if raised)
 
     def error_result(self, message: str) -> Result:
         """The result a batch gives for a case it could not read."""
