@@ -405,3 +405,6 @@ def test_case_heading_is_in_words_and_counts_each_finding_answered_once(kb):
     assert title.endswith(f"{len(answered)} of them answered")
     drawn = {n.cause for n in scene.nodes if n.cause is not None}
     assert {cid for cid, _, _ in scene.causes} == drawn
+    overview = build_scene(predictor.tree, kb, depth=3, case=case)
+    marked = next(line for line in overview.header if line.startswith("Marked in bold"))
+    assert "is 28 years old" in marked and "=" not in marked and "age_years" not in marked

@@ -8,7 +8,6 @@ knowledge base's words, never encoded columns. Pure Python.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -362,8 +361,8 @@ def _header(tree: TreeData, kb: KnowledgeBase, depth: int | None, case, leaves: 
             "the most likely cause among all cases there and its probability."
         )
     if case is not None:
-        given = ", ".join(f"{k}={json.dumps(v)}" for k, v in case.items()) or "nothing answered"
-        lines.append(f"Marked in bold: the path of the case {given}. Everything else is faded.")
+        given = "; ".join(answer_clause(kb.findings[k], v) for k, v in case.items()) or "nothing answered"
+        lines.append(f"Marked in bold: the path of the case ({given}). Everything else is faded.")
     lines.append(
         doctor_note(kb)
     )
