@@ -29,18 +29,18 @@ def texts(result):
 def test_number_steps_use_the_findings_words_and_threshold(toy):
     result = toy.predict({"caffeine_cups_per_day": 7})
     assert texts(result) == [
-        "drinks 7 cups of coffee or the like a day, more than 4.5",
-        "drinks 7 cups of coffee or the like a day, at most 10.5",
+        "drinks 7 cups of coffee or the like a day: more than 4 cups a day",
+        "drinks 7 cups of coffee or the like a day: up to 10 cups a day",
     ]
     first, second = result.path
     assert first.to_dict() == {
-        "text": "drinks 7 cups of coffee or the like a day, more than 4.5",
+        "text": "drinks 7 cups of coffee or the like a day: more than 4 cups a day",
         "finding": "caffeine_cups_per_day",
         "value": 7,
         "operator": ">",
         "threshold": 4.5,
         "branch": "right",
-        "condition": "more than 4.5 cups a day",
+        "condition": "more than 4 cups a day",
         "node": 0,
     }
     assert (second.operator, second.branch, second.node) == ("<=", "left", 4)
@@ -48,7 +48,7 @@ def test_number_steps_use_the_findings_words_and_threshold(toy):
 
 def test_yes_no_steps_use_the_yes_and_no_sentences(toy):
     assert texts(toy.predict({"caffeine_cups_per_day": 2, "weakness": False})) == [
-        "drinks 2 cups of coffee or the like a day, at most 4.5",
+        "drinks 2 cups of coffee or the like a day: up to 4 cups a day",
         "the arm is not weaker than usual",
     ]
     step = toy.predict({"caffeine_cups_per_day": 0.5, "weakness": True}).path[1]
@@ -56,14 +56,14 @@ def test_yes_no_steps_use_the_yes_and_no_sentences(toy):
         "the arm is weaker than usual", True, "is", None, "right",
     )
     assert toy.predict({"caffeine_cups_per_day": 0.5}).path[0].text == (
-        "drinks 0.5 cups of coffee or the like a day, at most 4.5"
+        "drinks 0.5 cups of coffee or the like a day: up to 4 cups a day"
     )
 
 
 def test_unknown_findings_say_so_and_which_way_the_tree_went(toy):
     result = toy.predict({})
     assert texts(result) == [
-        "cups of coffee or the like a day was not answered, so the tree went on as for at most 4.5 cups a day",
+        "cups of coffee or the like a day was not answered, so the tree went on as for up to 4 cups a day",
         "arm weakness was not answered, so the tree went on as for the answer yes",
     ]
     assert [(s.value, s.operator, s.branch) for s in result.path] == [
@@ -77,14 +77,14 @@ def test_direction_is_read_from_the_child_taken_not_recomputed(toy):
     # The walk's child decides, whatever the value: a step told it went right says "more than".
     step = explainer.step(0, toy.tree.children_right[0], 3.0)
     assert (step.branch, step.operator, step.text) == (
-        "right", ">", "drinks 3 cups of coffee or the like a day, more than 4.5",
+        "right", ">", "drinks 3 cups of coffee or the like a day: more than 4 cups a day",
     )
-    # scikit-learn compares in float32: 4.5000001 rounds to 4.5 and goes left ("at most").
+    # scikit-learn compares in float32: 4.5000001 rounds to 4.5 and goes left ("up to").
     just_above = toy.predict({"caffeine_cups_per_day": 4.5000001}).path[0]
     assert (just_above.branch, just_above.operator) == ("left", "<=")
     clearly_above = toy.predict({"caffeine_cups_per_day": 4.50001}).path[0]
     assert (clearly_above.branch, clearly_above.text) == (
-        "right", "drinks 4.50001 cups of coffee or the like a day, more than 4.5",
+        "right", "drinks 4.50001 cups of coffee or the like a day: more than 4 cups a day",
     )
 
 
@@ -110,14 +110,14 @@ def test_choice_steps_use_the_choice_text(kb):
 
 def test_summary_merges_repeated_splits_into_one_range(toy, kb):
     assert toy.predict({"caffeine_cups_per_day": 7}).summary == (
-        "drinks 7 cups of coffee or the like a day: more than 4.5 and at most 10.5 cups a day",
+        "drinks 7 cups of coffee or the like a day: more than 4 and up to 10 cups a day",
     )
     # Two splits on the same side keep the tighter bound.
     assert toy.predict({"caffeine_cups_per_day": 12}).summary == (
-        "drinks 12 cups of coffee or the like a day: more than 10.5 cups a day",
+        "drinks 12 cups of coffee or the like a day: more than 10 cups a day",
     )
     assert toy.predict({"caffeine_cups_per_day": 2, "weakness": False}).summary == (
-        "drinks 2 cups of coffee or the like a day: at most 4.5 cups a day",
+        "drinks 2 cups of coffee or the like a day: up to 4 cups a day",
         "the arm is not weaker than usual",
     )
     unknown = [Step(0, "weakness", None, "unknown", None, "left", "no", ""),
@@ -145,7 +145,7 @@ def test_format_result_text(toy):
               other muscles may also be affected."
 
         The tree's path: your answers it used
-          - drinks 7 cups of coffee or the like a day: more than 4.5 and at most 10.5 cups a day
+          - drinks 7 cups of coffee or the like a day: more than 4 and up to 10 cups a day
 
         What to do: see a doctor within a few days, because:
           - the arm is weaker than usual (see doctor, within a few days; NHS)

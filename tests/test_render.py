@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 
 from bicep_twitch import InvalidCaseError
-from bicep_twitch.core.words import branch_words, edge_words, grid_neighbours
+from bicep_twitch.core.words import amount_words, branch_words, edge_words, grid_neighbours
 from bicep_twitch.draw.files import render_tree, write_model_pictures
 from bicep_twitch.draw.scene import build_scene
 from bicep_twitch.draw.style import CAUSE_COLOURS, cause_colour
@@ -91,11 +91,11 @@ def png_size(path) -> tuple[int, int]:
 
 def test_branch_words_use_the_findings_grid_and_units(kb):
     f = kb.findings
-    assert branch_words(f["caffeine_cups_per_day"], 4.5) == ("up to 4 cups a day", "5 or more cups a day")
-    assert branch_words(f["duration_days"], 14.125) == ("up to 14 days", "14.25 or more days")
-    assert branch_words(f["hours_after_workout"], 0.25) == ("0 hours", "0.5 or more hours")
-    assert branch_words(f["stress_level"], 9.5) == ("up to 9 out of 10", "10 out of 10")
-    assert branch_words(f["sleep_hours"], 1.25) == ("up to 1 hour a night", "1.5 or more hours a night")
+    assert branch_words(f["caffeine_cups_per_day"], 4.5) == ("up to 4 cups a day", "more than 4 cups a day")
+    assert branch_words(f["duration_days"], 14.125) == ("up to 14 days", "more than 14 days")
+    assert branch_words(f["hours_after_workout"], 0.25) == ("0 hours", "more than 0 hours")
+    assert branch_words(f["stress_level"], 9.5) == ("up to 9 out of 10", "more than 9 out of 10")
+    assert branch_words(f["sleep_hours"], 1.25) == ("up to 1 hour a night", "more than 1 hour a night")
     assert branch_words(f["takes_diuretic"], 0.5) == ("no", "yes")
     assert branch_words(f["movement"], 0.5) == ("twitch", "spasm")
 
@@ -112,7 +112,7 @@ def test_branch_words_put_every_grid_value_on_the_side_the_tree_sends_it(kb, fid
     assert tree.goes_left(0, low) and not tree.goes_left(0, high)
     assert math.isclose(high - low, f.step)
     left, right = branch_words(f, tree.cut[0])
-    assert format_number(low) in left and right.startswith(format_number(high))
+    assert left.endswith(amount_words(f, low)) and right == f"more than {amount_words(f, low)}"
 
 
 def test_edge_words_mark_where_unknown_goes_and_answered_or_not_splits(kb):
@@ -144,7 +144,7 @@ def test_scene_of_the_toy_tree_in_words(toy):
     ]
     assert [(e.parent, e.child, e.text) for e in scene.edges] == [
         (0, 1, "up to 4 cups a day or unknown"),
-        (0, 4, "5 or more cups a day"),
+        (0, 4, "more than 4 cups a day"),
         (1, 2, "twitch"),
         (1, 3, "spasm or unknown"),
         (4, 5, "no"),
@@ -167,7 +167,10 @@ def test_svg_parses_names_every_leaf_cause_and_colours_by_cause(toy, tmp_path):
     svg = paths["svg"].read_text()
     leaf5 = svg[svg.index('id="node-5"'):svg.index('id="node-6"')]
     assert f"fill: {CAUSE_COLOURS['caffeine']}" in leaf5
-    assert "(no box in this picture)" in svg  # causes without a leaf are in the legend, marked
+    legend = {g.get("id")[len("legend-"):] for g in ET.parse(paths["svg"]).getroot().iter(f"{SVG}g")
+              if g.get("id", "").startswith("legend-")}
+    assert legend == {"stress_anxiety", "exercise_overuse", "caffeine", "neuromuscular_disease"}  # only those drawn
+    assert "no box" not in svg
     width, height = png_size(paths["png"])
     assert width > 900 and height > 300
 
@@ -268,7 +271,7 @@ def test_write_model_pictures_draws_the_whole_trained_tree(trained, small_model,
     predicted = {tree.classes[max(range(len(tree.classes)), key=lambda k: tree.value[leaf][k])] for leaf in tree.leaves()}
     legend = {g.get("id")[len("legend-"):]: " ".join(t.text for t in g.iter(f"{SVG}text"))
               for g in ET.parse(paths["svg"]).getroot().iter(f"{SVG}g") if g.get("id", "").startswith("legend-")}
-    assert set(legend) == set(trained.kb.cause_ids)
+    assert set(legend) == predicted  # the legend lists the causes with a box, no others
     for cause in predicted:
         assert legend[cause].startswith(trained.kb.causes[cause].label)
         assert "no box" not in legend[cause]
@@ -383,3 +386,25 @@ def test_every_picture_says_when_to_see_a_doctor_medicines_included(kb):
     for flag in kb.medicine_flags:
         assert kb.findings[flag.finding].name in note
     assert "doctor who prescribed it" in note
+
+
+def test_case_heading_is_in_words_and_counts_each_finding_answered_once(kb):
+    from bicep_twitch import Predictor
+    from bicep_twitch.draw.scene import build_case_scene
+
+    predictor = Predictor.load()
+    case = {"movement": "spasm", "recent_arm_workout": True, "hours_after_workout": 1, "duration_days": 0.1,
+            "age_years": 28, "caffeine_cups_per_day": 7}
+    scene = build_case_scene(predictor.tree, kb, case)
+    title, given = scene.header[:2]
+    assert "=" not in given and "recent_arm_workout" not in given and "movement" not in given
+    assert kb.findings["movement"].choice_text["spasm"] in given and "is 28 years old" in given
+    tested = [predictor.tree.features[predictor.tree.feature[n]] for n in scene.path[:-1]]
+    answered = {fid for fid in tested if fid in case}
+    assert len(tested) > len(set(tested))  # the path asks some finding twice: a count of decisions would differ
+    assert title.endswith(f"{len(answered)} of them answered")
+    drawn = {n.cause for n in scene.nodes if n.cause is not None}
+    assert {cid for cid, _, _ in scene.causes} == drawn
+    overview = build_scene(predictor.tree, kb, depth=3, case=case)
+    marked = next(line for line in overview.header if line.startswith("Marked in bold"))
+    assert "is 28 years old" in marked and "=" not in marked and "age_years" not in marked

@@ -7,7 +7,7 @@ tree is checked against the knowledge base it will be read with by :func:`check_
 
 What is checked, and what is not: every path in the metadata must name a plain file inside the
 folder (no ``/``, no ``..``, no symlink), each file is bounded in size, and the plain-data tree
-is validated in full (:meth:`TreeData.from_arrays`) before it is walked. The SHA-256 proves the
+is validated in full (:meth:`TreeData.from_json`) before it is walked. The SHA-256 proves the
 files are the ones the metadata names (integrity), not who made them (origin): whoever can
 write the folder can rewrite the hashes too. Predicting unpickles nothing, so it is safe on any
 folder; ``Predictor.estimator`` unpickles the joblib file and must only be used on model

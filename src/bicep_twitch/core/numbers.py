@@ -18,11 +18,6 @@ def format_number(value: float | None) -> str:
     return f"{value:.10g}"
 
 
-def format_threshold(x: float) -> str:
-    """A tree threshold or an answer compared with one: 4.5, 14.125, 7 (not 7.0)."""
-    return f"{x:.6g}"
-
-
 def percent(p: float) -> str:
     """A probability as a person reads it: '87%', never '100%' unless it is exactly 1.
 
@@ -38,4 +33,4 @@ def percent(p: float) -> str:
     return f"{round(p * 100)}%"
 
 
-__all__ = ["format_number", "format_threshold", "percent"]
+__all__ = ["format_number", "percent"]

@@ -8,8 +8,6 @@ knowledge base's words, never encoded columns. Pure Python.
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
@@ -17,10 +15,10 @@ from .._errors import InvalidCaseError
 from ..core.cases import decode_value, encode_case
 from ..core.knowledge import NUMBER, YES_NO, Finding, KnowledgeBase
 from ..core.model_folder import check_tree_matches
-from ..core.numbers import format_number, format_threshold, percent
+from ..core.numbers import percent
 from ..core.tree import LEAF, TreeData
 from ..core.triage import LEVELS, is_doctor_cause
-from ..core.words import edge_words
+from ..core.words import amount_words, answer_clause, edge_words
 
 SPLIT, LEAF_KIND, CUT = "split", "leaf", "cut"
 
@@ -182,11 +180,7 @@ def build_scene(
             continue
         cut = tree.cut[node]
         words = edge_words(f, cut, tree.missing_go_to_left[node])
-        exact = (
-            f" Exactly: up if the value is at most {format_threshold(tree.threshold[node])}."
-            if f.type == NUMBER and not math.isinf(cut) else ""
-        )
-        title = f"{f.question} Up: {words[0]}; down: {words[1]}.{exact} (node {node}, {n_cases})"
+        title = f"{f.question} Up: {words[0]}; down: {words[1]}. (node {node}, {n_cases})"
         nodes.append(SceneNode(node, level, SPLIT, f"{f.name}?", None, mark(node), title))
         left, right = tree.children_left[node], tree.children_right[node]
         for child, text in zip((left, right), words):
@@ -195,7 +189,7 @@ def build_scene(
         stack.append((left, level + 1))
 
     end_causes = {n.cause for n in nodes if n.kind != SPLIT}
-    causes = tuple((cid, c.label, cid in end_causes) for cid, c in kb.causes.items())
+    causes = _legend(kb, end_causes)
     end_note = _end_note(tree, kb, path, depth)
     return Scene(
         nodes=tuple(nodes),
@@ -237,12 +231,13 @@ def build_case_scene(tree: TreeData, kb: KnowledgeBase, case: Mapping[str, Any] 
     findings = [kb.findings[name] for name in tree.features]
     nodes: list[SceneNode] = []
     edges: list[SceneEdge] = []
-    answered_count = 0
+    answered: set[str] = set()
     for level, (node, nxt) in enumerate(zip(path, path[1:])):
         f = findings[tree.feature[node]]
         x = row[tree.feature[node]]
         known = x == x
-        answered_count += known
+        if known:
+            answered.add(f.id)
         said = f"you said {_answer_words(f, decode_value(f, x))}" if known else "not answered"
         words = edge_words(f, tree.cut[node], tree.missing_go_to_left[node])
         title = f"{f.question} Up: {words[0]}; down: {words[1]}. (node {node}, {tree.n_samples[node]:,} training cases)"
@@ -260,11 +255,13 @@ def build_case_scene(tree: TreeData, kb: KnowledgeBase, case: Mapping[str, Any] 
                            f"{_differential_words(tree, kb, leaf)} (leaf {leaf}, {tree.n_samples[leaf]:,} training cases)"))
     end_causes = {n.cause for n in nodes if n.kind != SPLIT}
     decisions = len(path) - 1
-    given_words = ", ".join(f"{k}={json.dumps(v)}" for k, v in given.items()) or "nothing answered"
+    given_words = "; ".join(answer_clause(kb.findings[k], v) for k, v in given.items()) or "nothing answered"
     tested = {tree.features[tree.feature[node]] for node in path[:-1]}
     unused = [kb.findings[fid].name for fid in given if fid not in tested]
+    asked = "question" if len(tested) == 1 else "questions"
     header = (
-        f"bicep-twitch: one case's path through the tree: {decisions} decisions, {answered_count} of them answered",
+        f"bicep-twitch: one case's path through the tree: {decisions} decisions on {len(tested)} {asked}, "
+        f"{len(answered)} of them answered",
         f"The case: {given_words}."
         + (f" Given, but tested by no question on this path: {'; '.join(unused)}." if unused else ""),
         "How to read it: the root question is at the top; the case's path runs down the left, one question a row. "
@@ -279,7 +276,7 @@ def build_case_scene(tree: TreeData, kb: KnowledgeBase, case: Mapping[str, Any] 
         nodes=tuple(nodes),
         edges=tuple(edges),
         path=path,
-        causes=tuple((cid, c.label, cid in end_causes) for cid, c in kb.causes.items()),
+        causes=_legend(kb, end_causes),
         see_doctor=frozenset(c for c in kb.cause_ids if is_doctor_cause(kb, c)),
         end_note=f"◀ this case: {short_label(label)} · {percent(p)}",
         header=header,
@@ -287,9 +284,14 @@ def build_case_scene(tree: TreeData, kb: KnowledgeBase, case: Mapping[str, Any] 
     )
 
 
+def _legend(kb: KnowledgeBase, drawn: set) -> tuple[tuple[str, str, bool], ...]:
+    """The legend's entries: the causes that have a box in the picture, in the knowledge base's order."""
+    return tuple((cid, c.label, True) for cid, c in kb.causes.items() if cid in drawn)
+
+
 def _answer_words(f: Finding, value: Any) -> str:
     if f.type == NUMBER:
-        return f"{format_number(value)} {f.unit}".strip()
+        return amount_words(f, value)
     if f.type == YES_NO:
         return "yes" if value else "no"
     return str(value)
@@ -359,8 +361,8 @@ def _header(tree: TreeData, kb: KnowledgeBase, depth: int | None, case, leaves: 
             "the most likely cause among all cases there and its probability."
         )
     if case is not None:
-        given = ", ".join(f"{k}={json.dumps(v)}" for k, v in case.items()) or "nothing answered"
-        lines.append(f"Marked in bold: the path of the case {given}. Everything else is faded.")
+        given = "; ".join(answer_clause(kb.findings[k], v) for k, v in case.items()) or "nothing answered"
+        lines.append(f"Marked in bold: the path of the case ({given}). Everything else is faded.")
     lines.append(
         doctor_note(kb)
     )

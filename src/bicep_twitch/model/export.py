@@ -15,6 +15,7 @@ pictures, are carried over until the drawing step replaces them):
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import platform
@@ -34,8 +35,10 @@ from .._io import ensure_writable_dir, replaced_folder, sha256_file
 from ..core.knowledge import CHOICE, NUMBER, YES_NO, KnowledgeBase
 from ..core.model_folder import JOBLIB_NAME, META_NAME, MODEL_FORMAT, MODEL_FORMAT_VERSION, TEXT_NAME, TREE_NAME
 from ..core.tree import TreeData
+from ..core.words import split_value
+from .fit import node_array_copy
 
-__all__ = ["export_model", "sklearn_pipeline", "feature_encoding", "JOBLIB_NAME", "META_NAME", "TEXT_NAME", "TREE_NAME"]
+__all__ = ["export_model", "sklearn_pipeline", "feature_encoding", "grid_thresholds", "JOBLIB_NAME", "META_NAME", "TEXT_NAME", "TREE_NAME"]
 
 
 # An extra file's content: text, bytes, or a function of the finished metadata record (e.g. a
@@ -54,6 +57,30 @@ def feature_encoding(kb: KnowledgeBase) -> dict[str, Any]:
         else:
             assert f.type == NUMBER
             out[fid] = {"type": f.type, "min": f.min, "max": f.max, "unknown": "NaN"}
+    return out
+
+
+def grid_thresholds(tree: DecisionTreeClassifier, kb: KnowledgeBase) -> DecisionTreeClassifier:
+    """A copy of ``tree`` whose number thresholds are values on the finding's grid, as people type them.
+
+    scikit-learn puts a threshold midway between two training values (14.125 days between 14
+    and 14.25); every training value lies on the finding's grid, so moving the threshold down
+    to the grid value below it (14) sends every training case the same way, and a split then
+    reads exactly as its words say: "up to 14 days" left, "more than 14 days" right, with no
+    value (14.1) in a gap between them. Yes/no, choice and answered-or-not splits are kept.
+    """
+    state = tree.tree_.__getstate__()
+    nodes = node_array_copy(state["nodes"])
+    findings = [kb.findings[fid] for fid in kb.finding_ids]
+    for node in np.flatnonzero(nodes["left_child"] >= 0):
+        f = findings[nodes["feature"][node]]
+        if f.type == NUMBER and np.isfinite(nodes["threshold"][node]):
+            nodes["threshold"][node] = split_value(f, float(nodes["threshold"][node]))
+    state["nodes"] = nodes
+    inner = type(tree.tree_)(tree.n_features_in_, tree.tree_.n_classes, tree.n_outputs_)
+    inner.__setstate__(state)
+    out = copy.deepcopy(tree)
+    out.tree_ = inner
     return out
 
 
@@ -134,6 +161,7 @@ def export_model(
 
 
 def _export(tree, out: Path, *, kb: KnowledgeBase, metadata: Mapping[str, Any], extra_files) -> dict[str, Any]:
+    tree = grid_thresholds(tree, kb)
     features = list(kb.finding_ids)
     classes = [str(c) for c in tree.classes_]
     data = TreeData.from_sklearn(tree, features=features, classes=classes)

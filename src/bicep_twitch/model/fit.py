@@ -24,7 +24,8 @@ This recipe fits the tree to the exact posterior itself:
 
 The regression tree's nodes are then carried into a plain ``DecisionTreeClassifier``
 (:func:`as_classifier`), so scikit-learn users get a classifier whose ``predict_proba`` is
-the leaf's mean exact posterior.
+the leaf's mean exact posterior, and whose impurities (Gini of those probabilities) and
+weighted case counts are the classifier's own, not the regression's.
 """
 
 from __future__ import annotations
@@ -205,6 +206,11 @@ def node_means(tree, X: np.ndarray, posterior: np.ndarray, weight: np.ndarray | 
     >>> node_means(tree, X, post, np.array([1.0, 3.0, 1.0])).round(3).tolist()
     [[0.5, 0.5], [0.625, 0.375], [0.0, 1.0]]
     """
+    return node_stats(tree, X, posterior, weight)[0]
+
+
+def node_stats(tree, X: np.ndarray, posterior: np.ndarray, weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`node_means` and the total weight of the cases reaching each node, shape (nodes,)."""
     weight = np.ones(len(X)) if weight is None else weight
     paths = tree.decision_path(X)
     total = np.asarray(paths.T @ weight).ravel()
@@ -216,23 +222,56 @@ def node_means(tree, X: np.ndarray, posterior: np.ndarray, weight: np.ndarray | 
         parent[side[inner]] = inner
     for node in np.flatnonzero(total <= 0):  # parents precede children: a parent is final first
         means[node] = means[parent[node]]
-    return means
+    return means, total
+
+
+def node_array_copy(nodes: np.ndarray) -> np.ndarray:
+    """A writable copy of a ``Tree``'s node records, byte for byte.
+
+    ``ndarray.copy`` copies a record's fields but not the padding between them, leaving those
+    bytes uninitialised; they would be pickled, and the same seed would no longer write the same
+    model file.
+    """
+    return np.frombuffer(bytearray(nodes.tobytes()), dtype=nodes.dtype)
+
+
+def gini(values: np.ndarray) -> np.ndarray:
+    """Gini impurity ``1 - sum p^2`` of each row of class probabilities.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gini(np.array([[0.5, 0.5], [1.0, 0.0]])).tolist()
+    [0.5, 0.0]
+    """
+    return 1.0 - np.square(values).sum(axis=-1)
 
 
 def as_classifier(tree: DecisionTreeRegressor, values: np.ndarray, classes: Sequence[str], *,
-                  params: Mapping[str, Any]) -> DecisionTreeClassifier:
+                  params: Mapping[str, Any], weights: np.ndarray | None = None) -> DecisionTreeClassifier:
     """A ``DecisionTreeClassifier`` with ``tree``'s nodes and ``values`` (nodes, classes) as probabilities.
 
     scikit-learn fits classifiers on hard labels only, so the soft-label tree is grown as a
-    regression and its nodes (feature, threshold, missing-value direction, children, weights)
-    are carried over through the ``Tree`` object's own state, the path pickling takes. This
-    relies on scikit-learn's private ``Tree`` layout: tests check that the classifier's
+    regression and its nodes (feature, threshold, missing-value direction, children, case
+    counts) are carried over through the ``Tree`` object's own state, the path pickling takes.
+    What the regression measured in its own terms is replaced by the classifier's, so that
+    scikit-learn's tools (``export_graphviz``, ``plot_tree``, ``export_text``,
+    ``feature_importances_``) describe the tree that predicts: each node's impurity is the Gini
+    impurity of its probabilities, and its weighted case count is ``weights`` (the total weight
+    behind those probabilities; the plain case counts when None).
+
+    This relies on scikit-learn's private ``Tree`` layout: tests check that the classifier's
     ``apply`` and ``predict_proba`` equal the regression tree's leaves and ``values`` on every
     leaf, the model records the scikit-learn version, and loading the joblib file checks it.
     """
     n_classes = len(classes)
+    values = np.ascontiguousarray(values, dtype=np.float64)
     state = tree.tree_.__getstate__()
-    state["values"] = np.ascontiguousarray(values, dtype=np.float64).reshape(len(values), 1, n_classes)
+    state["values"] = values.reshape(len(values), 1, n_classes)
+    nodes = node_array_copy(state["nodes"])
+    nodes["impurity"] = gini(values)
+    nodes["weighted_n_node_samples"] = nodes["n_node_samples"] if weights is None else weights
+    state["nodes"] = nodes
     inner = Tree(tree.n_features_in_, np.array([n_classes], dtype=np.intp), 1)
     inner.__setstate__(state)
     clf = DecisionTreeClassifier(**params)
@@ -259,10 +298,10 @@ def fit_tree(rows: TrainingRows, *, max_depth: int, max_leaf_nodes: int, seed: i
     [[0.3, 0.7]]
     """
     grown = grow_tree(rows, max_depth=max_depth, max_leaf_nodes=max_leaf_nodes, seed=seed)
-    means = node_means(grown, rows.X, rows.posterior, rows.weight)
+    means, weights = node_stats(grown, rows.X, rows.posterior, rows.weight)
     params = {"max_depth": max_depth, "max_leaf_nodes": max_leaf_nodes, "min_samples_leaf": MIN_SAMPLES_LEAF,
               "random_state": seed}
-    return as_classifier(grown, means, rows.classes, params=params)
+    return as_classifier(grown, means, rows.classes, params=params, weights=weights)
 
 
 def path_lengths(tree: DecisionTreeClassifier, X: np.ndarray) -> np.ndarray:
@@ -271,5 +310,5 @@ def path_lengths(tree: DecisionTreeClassifier, X: np.ndarray) -> np.ndarray:
 
 
 __all__ = ["Encoded", "TrainingRows", "encode_split", "encoded_from_arrays", "concat", "mixture_rows",
-           "confidence_weights", "grow_tree", "node_means", "as_classifier", "fit_tree", "path_lengths",
+           "confidence_weights", "grow_tree", "node_means", "node_stats", "node_array_copy", "gini", "as_classifier", "fit_tree", "path_lengths",
            "CONFIDENT", "MIN_SAMPLES_LEAF", "RISK_WEIGHT"]

@@ -1,7 +1,7 @@
 """The explanation: a case's way through the tree, told in the finding's own words.
 
 Each decision on the path becomes a :class:`Step`: one sentence a person can read
-("drinks 7 cups of coffee or the like a day, more than 4.5") and, beside it, the structured
+("drinks 7 cups of coffee or the like a day: more than 4 cups a day") and, beside it, the structured
 fields a program reads (finding, value, operator, threshold, branch). The words come from the
 knowledge base (``describe``, ``yes``/``no``, ``choice_text``, ``name``, ``unit``), never from
 encoded column names.
@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from ..core.cases import decode_value
-from ..core.knowledge import NUMBER, YES_NO, Finding, KnowledgeBase
-from ..core.numbers import format_threshold
+from ..core.knowledge import NUMBER, Finding, KnowledgeBase
 from ..core.tree import TreeData
-from ..core.words import threshold_words
+from ..core.words import answer_clause, branch_words, threshold_words
 
 LEFT, RIGHT = "left", "right"
 # Operators in the structured fields: a known number compares with the threshold; a yes/no or
@@ -55,7 +54,8 @@ class Step:
     branch : str
         ``"left"`` or ``"right"``: the child the walk took.
     condition : str
-        The branch taken, in words: "more than 4.5 cups a day", "yes", "twitch".
+        The branch taken, in words (:func:`~bicep_twitch.core.words.branch_words`):
+        "more than 4 cups a day", "yes", "twitch".
     text : str
         The whole step as a sentence.
     """
@@ -117,15 +117,8 @@ class Explainer:
             if math.isinf(t):
                 # scikit-learn's split of answered (left) from not answered (right).
                 info = (f, ANSWERED, NOT_ANSWERED)
-            elif f.type == NUMBER:
-                info = (f, threshold_words(f, None, t), threshold_words(f, t, None))
-            elif f.type == YES_NO:
-                info = (f, "no", "yes")  # encoded 0.0/1.0: no goes left of any threshold in (0, 1)
             else:
-                cut = self.tree.cut[node]
-                left = [c for i, c in enumerate(f.choices) if i <= cut]
-                right = [c for i, c in enumerate(f.choices) if i > cut]
-                info = (f, " or ".join(left), " or ".join(right))
+                info = (f, *branch_words(f, self.tree.cut[node]))
             self._nodes[node] = info
         return info
 
@@ -144,8 +137,7 @@ class Explainer:
         value = decode_value(f, code)
         said = self._said(f, code, value)
         if f.type == NUMBER:
-            bound = f"at most {format_threshold(threshold)}" if went_left else f"more than {format_threshold(threshold)}"
-            return Step(node, f.id, value, LE if went_left else GT, threshold, branch, condition, f"{said}, {bound}")
+            return Step(node, f.id, value, LE if went_left else GT, threshold, branch, condition, f"{said}: {condition}")
         return Step(node, f.id, value, IS, None, branch, condition, said)
 
     def _answered_step(self, node: int, f: Finding, code: float, branch: str, condition: str) -> Step:
@@ -160,11 +152,7 @@ class Explainer:
     @staticmethod
     def _said(f: Finding, code: float, value: Any) -> str:
         """A known answer as a clause: "drinks 7 cups ...", "the arm is weaker than usual"."""
-        if f.type == NUMBER:
-            return f.describe_value(format_threshold(code))
-        if f.type == YES_NO:
-            return f.yes if value else f.no
-        return f.choice_text.get(value, f"{f.name} is {value}")
+        return answer_clause(f, value)
 
     def steps(self, row: Sequence[float], path: Sequence[int]) -> tuple[Step, ...]:
         """One :class:`Step` per decision on ``path`` (root first) for the encoded ``row``."""
@@ -176,7 +164,7 @@ def summarize(steps: Sequence[Step], kb: KnowledgeBase) -> tuple[str, ...]:
     """One line per finding on the path, repeated splits on a number merged into one range.
 
     A number tested three times (more than 4.5, at most 10.5, more than 6.5) becomes
-    "drinks 7 cups of coffee or the like a day: more than 6.5 and at most 10.5 cups a day".
+    "drinks 7 cups of coffee or the like a day: more than 6 and up to 10 cups a day".
 
     Examples
     --------
@@ -185,7 +173,7 @@ def summarize(steps: Sequence[Step], kb: KnowledgeBase) -> tuple[str, ...]:
     >>> s = [Step(0, "stress_level", 8, ">", 5.5, "right", "", ""),
     ...      Step(2, "stress_level", 8, "<=", 9.5, "left", "", "")]
     >>> summarize(s, kb)
-    ('rates stress 8 out of 10: more than 5.5 and at most 9.5 out of 10',)
+    ('rates stress 8 out of 10: more than 5 and up to 9 out of 10',)
     """
     order: dict[str, list[Step]] = {}
     for s in steps:
@@ -202,7 +190,7 @@ def summarize(steps: Sequence[Step], kb: KnowledgeBase) -> tuple[str, ...]:
             if first.value is None:
                 lines.append(f"{f.name} was not answered" + (f"; the tree went on as for {words}" if ranged else ""))
             else:
-                said = f.describe_value(format_threshold(first.value))
+                said = answer_clause(f, first.value)
                 lines.append(f"{said}: {words}" if ranged else said)
         elif first.value is None:
             # An unknown answer may be sent different ways at different nodes; say each once.

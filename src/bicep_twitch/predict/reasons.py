@@ -26,8 +26,8 @@ from typing import Any, Iterable, Mapping, Sequence
 from ..core.cases import decode_value
 from ..core.knowledge import CHOICE, YES_NO, Finding, KnowledgeBase, Source
 from ..core.likelihood import KbModel, logit, normalise, kb_model
-from ..core.numbers import format_number
 from ..core.spec import NEGLIGIBLE, TIE_DECIMALS  # an answer this close to no change (in log-odds) says nothing
+from ..core.words import amount_words, threshold_words
 from .explain import Explainer
 
 FOR, AGAINST = "for", "against"
@@ -253,14 +253,16 @@ def open_questions(kb: KnowledgeBase, row: Mapping[str, float], cause: str, find
 
 
 def outcome_words(f: Finding, k: int) -> str:
-    """Outcome ``k`` of a finding in words: 'yes', 'spasm', '5 to 30 cups a day'."""
+    """Outcome ``k`` of a finding in words: 'yes', 'spasm', 'more than 4 cups a day'."""
     if f.type == YES_NO:
         return ("no", "yes")[k]
     if f.type == CHOICE:
         return f.choices[k]
     lo, hi = f.bins[k]
-    span = format_number(lo) if lo == hi else f"{format_number(lo)} to {format_number(hi)}"
-    return f"{span} {f.unit}".strip()
+    if lo == hi:
+        return amount_words(f, lo)
+    # A bin holds the grid values lo..hi: worded like the tree's branches, with no gap between bins.
+    return threshold_words(f, None if lo <= f.min else lo - f.step, None if hi >= f.max else hi)
 
 
 def separated_causes(kb: KnowledgeBase, row: Mapping[str, float], fid: str, n: int = 3) -> list[tuple[str, str, float, float]]:
