@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="CSV", help="where to write the CSV of predictions (default or -: stdout)")
     p.add_argument("--keep", action="append", metavar="COLUMN",
                    help="an --input column to copy to the output unread (repeat for more; 'id' always is)")
+    p.add_argument(
+        "--columns", metavar="NAMES",
+        help="the output columns, comma-separated, e.g. 'cause,probability,triage' or 'default,path' "
+        "(default: every column but top_causes and path; a wrong name lists them all)",
+    )
     p.add_argument("--model", metavar="PATH", help=MODEL_HELP)
     p.add_argument(
         "--format", choices=("text", "json"), default="text",

@@ -144,7 +144,10 @@ def parse_text(f: Finding, text: str) -> float:
         except KeyError:
             raise _bad(f, word) from None
     if f.type == CHOICE:
-        return encode_value(f, word)
+        # Typed text matches a choice whatever its case, as yes/no does ("Twitch", "SPASM");
+        # the Python API keeps the contract's exact values.
+        folded = word.casefold()
+        return encode_value(f, next((c for c in f.choices if c.casefold() == folded), word))
     number = read_number(word)
     if number is None:
         if word.lower().lstrip("+-") in ("nan", "inf", "infinity"):
