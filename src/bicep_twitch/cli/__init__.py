@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 from .._errors import DataError, InvalidCaseError
 from .._version import __version__
 from ..core.model_folder import WORKING_MODEL_DIR
-from . import commands
+from . import commands, findings
 from .usage import EXIT_BAD_INPUT, EXIT_FAILURE, UsageError, positive_int, seed_number
 
 
@@ -163,6 +163,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", metavar="PATH", help=MODEL_HELP)
     p.add_argument("--out", metavar="HTML", default="explorer.html",
                    help="the HTML file to write (default explorer.html in the current folder)")
+
+    p = _command(
+        sub, "findings", "list every finding: its id, question and allowed values",
+        "Every finding a case can give (the ids --case, --case-file, a CSV header and Python use), its\n"
+        "question, and what it allows: the choices, yes/no, or a number's range, unit and step. Read from\n"
+        "the knowledge base; no model needed.",
+        findings.run_findings,
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text for people (default), json for scripts")
     return parser
 
 
