@@ -237,13 +237,25 @@ def test_columns_chooses_the_output_columns_in_order(capsys, toy, toy_model, tmp
         (("--columns", "cause,paths"), "'--columns' has no column 'paths' (allowed: default (the columns written "
                                        "without --columns), cause, probability, top_causes, triage, red_flags, top1,"),
         (("--columns", "cause,cause"), "'--columns' names the column 'cause' twice"),
-        (("--columns", ","), "--columns names no column (allowed: default, cause,"),
+        (("--columns", ","), "--columns names no column (allowed: default (the columns written without --columns), "
+                             "cause,"),
         (("--columns", "cause", "--format", "json"), "--columns chooses the columns of the CSV output"),
     ],
 )
 def test_a_wrong_column_name_lists_the_allowed_ones(capsys, toy_model, tmp_path, argv, message):
     status, rows, err = run(capsys, toy_model, tmp_path, "weakness\nyes\n", *argv)
     assert status == 2 and rows == [] and message in err
+
+
+def test_columns_may_place_the_passed_through_columns(capsys, toy_model, tmp_path):
+    text = "id,site,weakness\nA,north,yes\n"
+    _, rows, _ = run(capsys, toy_model, tmp_path, text, "--keep", "site", "--columns", "cause,id")
+    assert list(rows[0]) == ["site", "cause", "id"]  # a passed-through column not named comes first
+    _, rows, _ = run(capsys, toy_model, tmp_path, text, "--keep", "site", "--columns", "id,triage")
+    assert list(rows[0]) == ["site", "id", "triage"] and rows[0]["id"] == "A"
+    status, _, err = run(capsys, toy_model, tmp_path, "id,weakness\nA,yes\n", "--columns", "site,cause")
+    assert status == 2 and "'--columns' has no column 'site' (allowed: default (the columns written without " \
+                           "--columns), id, cause," in err
 
 
 def test_columns_goes_with_input(capsys, toy_model):

@@ -11,7 +11,7 @@ import argparse
 import contextlib
 import json
 import sys
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from .._io import open_output
 from .case_input import STDIO, gc_paused, iter_cases_csv
@@ -20,9 +20,10 @@ from .usage import EXIT_BAD_INPUT, EXIT_OK, UsageError
 DEFAULT = "default"  # in --columns: the columns written when --columns is not given
 
 
-def chosen_columns(text: str | None, kb: Any) -> list[str]:
+def chosen_columns(text: str | None, kb: Any, passthrough: Sequence[str] = ()) -> list[str]:
     """The output columns ``--columns`` names (comma-separated; ``default`` stands for the
-    default columns), or the default ones when it is not given.
+    default columns; an ``id`` or ``--keep`` column may be placed too), or the default ones
+    when it is not given.
 
     Raises
     ------
@@ -36,13 +37,17 @@ def chosen_columns(text: str | None, kb: Any) -> list[str]:
     names: list[str] = []
     for name in (part.strip() for part in text.split(",")):
         names.extend(default_columns(kb) if name == DEFAULT else [name])
+    allowed = f"{DEFAULT} (the columns written without --columns), " + ", ".join([*passthrough, *batch_columns(kb)])
     if not any(names):
-        raise UsageError(f"--columns names no column (allowed: {DEFAULT}, {', '.join(batch_columns(kb))})")
+        raise UsageError(f"--columns names no column (allowed: {allowed})")
     try:
-        check_columns(kb, names, parameter="--columns")
+        check_columns(kb, [name for name in names if name not in passthrough or name in batch_columns(kb)],
+                      parameter="--columns")
     except ValueError as exc:
-        raise UsageError(str(exc).replace("(allowed: ", f"(allowed: {DEFAULT} (the columns written without "
-                                          "--columns), ", 1)) from None
+        raise UsageError(str(exc).split(" (allowed: ")[0] + f" (allowed: {allowed})") from None
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice is not None:
+        raise UsageError(f"'--columns' names the column {twice!r} twice; give each column once")
     return names
 
 
@@ -58,10 +63,10 @@ def run_batch(predictor: Any, args: argparse.Namespace, target: Any) -> int:
     if as_json and getattr(args, "columns", None) is not None:
         raise UsageError("--columns chooses the columns of the CSV output; JSON records have every field")
     keep = list(getattr(args, "keep", None) or [])
-    columns = chosen_columns(getattr(args, "columns", None), predictor.kb)
     blocks = iter_cases_csv(args.input, predictor.kb, keep=keep)
     first = next(blocks)  # the header is checked before anything is written
     passthrough = list(first.passthrough)
+    columns = chosen_columns(getattr(args, "columns", None), predictor.kb, passthrough)
     writer = None
     if not as_json:
         try:

@@ -390,9 +390,10 @@ class CsvWriter:
     kb
         The knowledge base (for the column list).
     columns : sequence of str
-        The output columns, in order (see :func:`batch_columns`).
+        The output columns, in order (see :func:`batch_columns`); a ``passthrough`` column named
+        here is written at that place.
     passthrough : sequence of str
-        The input columns copied first, unread (e.g. ``id``).
+        The input columns copied unread (e.g. ``id``); those not in ``columns`` come first.
 
     Raises
     ------
@@ -401,44 +402,57 @@ class CsvWriter:
     """
 
     def __init__(self, kb: Any, *, columns: Sequence[str], passthrough: Sequence[str] = ()):
-        self.columns = check_columns(kb, list(columns))
-        self.passthrough = list(passthrough)
-        check_passthrough(dict.fromkeys(self.passthrough, ()), self.columns)
-        # Consecutive leaf columns make one group: one text per leaf for all of them.
-        self.groups: list[list[Column]] = []
-        for c in self.columns:
-            if self.groups and c.leaf is not None and self.groups[-1][-1].leaf is not None:
+        passed = list(passthrough)
+        named = list(columns)
+        outputs = batch_columns(kb)
+        check_passthrough(dict.fromkeys(passed, ()), [outputs[name] for name in named if name in outputs])
+        chosen = check_columns(kb, [name for name in named if name not in passed])
+        if len(set(named)) != len(named):
+            twice = next(name for name in named if named.count(name) > 1)
+            raise ValueError(f"'columns' names the column {twice!r} twice; give each column once")
+        known = {c.name: c for c in chosen}
+        # Each group is one input column (a str), or a run of output columns fixed by the leaf
+        # (one text per leaf for all of them), or one other output column.
+        self.groups: list[str | list[Column]] = [name for name in passed if name not in named]
+        for name in named:
+            c = known.get(name)
+            if c is None:
+                self.groups.append(name)
+            elif self.groups and c.leaf is not None and isinstance(self.groups[-1], list) and self.groups[-1][-1].leaf:
                 self.groups[-1].append(c)
             else:
                 self.groups.append([c])
+        self.names = [name for name in passed if name not in named] + named
         self._leaf_text: list[dict[int, str]] = [{} for _ in self.groups]
 
     def header(self) -> str:
-        return ",".join(csv_cell(name) for name in [*self.passthrough, *(c.name for c in self.columns)]) + "\n"
+        return ",".join(csv_cell(name) for name in self.names) + "\n"
 
     def text(self, predictions: Predictions, passthrough: Mapping[str, Sequence[str]] | None = None) -> str:
         """The rows of one block, each ending with a newline (no header)."""
         n = len(predictions)
         cells = passthrough or {}
-        parts: list[Sequence[str]] = [_formatted(cells[name], n, name) for name in self.passthrough]
+        parts: list[Sequence[str]] = []
         bad = predictions._bad() if predictions.errors else None
         for group, known in zip(self.groups, self._leaf_text):
-            if group[0].leaf is None:  # one column computed for the block
+            if isinstance(group, str):
+                part = _formatted(cells[group], n, group)
+            elif group[0].leaf is None:  # one column computed for the block
                 part = _formatted(predictions.column(group[0]), n, group[0].name)
             else:
                 nodes, inverse = predictions.distinct_leaves()
                 for node in nodes:
                     if node not in known:
                         known[node] = ",".join(csv_cell(c.leaf(predictions.predictor, node)) for c in group)
-                part = np.asarray([known[node] for node in nodes] or [""], dtype=object)[inverse]
+                texts = np.asarray([known[node] for node in nodes] or [""], dtype=object)[inverse]
                 if bad is not None:
-                    part[bad] = "," * (len(group) - 1)
-                part = part.tolist()
+                    texts[bad] = "," * (len(group) - 1)
+                part = texts.tolist()
             parts.append(part)
         if not parts:
             return ""
         lines = [",".join(row) for row in zip(*parts)] if len(parts) > 1 else list(parts[0])
-        if len(self.passthrough) + len(self.columns) == 1:  # a lone empty cell must not read as a blank line
+        if len(self.names) == 1:  # a lone empty cell must not read as a blank line
             lines = [line or '""' for line in lines]
         return "\n".join(lines) + "\n" if lines else ""
 
