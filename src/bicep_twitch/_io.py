@@ -14,6 +14,7 @@ Three tools, for three kinds of target:
 * :func:`atomic_open` and :func:`staged_files` for single files (pictures, a report).
 * :func:`write_output` for a user's output file: a regular file is replaced atomically (a
   symlink is followed, not replaced); a device or a pipe is written to in place.
+  :func:`open_output` does the same for output written a piece at a time (a batch).
 
 Every rename goes through :func:`_rename` or :func:`_exchange`, which the fault-injection tests
 replace to kill the process at each one.

@@ -115,21 +115,8 @@ def read_bounded(path: str, option: str, limit: int) -> bytes:
 
     Reads ``limit + 1`` bytes at most, so ``/dev/zero`` or a huge file costs no memory.
     """
-    try:
-        if path == STDIO:
-            stream = sys.stdin.buffer if sys.stdin is not None else None
-            if stream is None:
-                raise UsageError(f"{option} - reads stdin, but stdin is closed")
-            data = stream.read(limit + 1)
-        else:
-            with open(path, "rb") as fh:
-                data = fh.read(limit + 1)
-    except FileNotFoundError:
-        raise UsageError(f"{option} {shown(path)} does not exist") from None
-    except IsADirectoryError:
-        raise UsageError(f"{option} {shown(path)} is a folder; give a file") from None
-    except OSError as exc:
-        raise UsageError(f"{option} {shown(path)} cannot be read ({exc.strerror or exc})") from None
+    with _open_bytes(path, option) as stream:
+        data = _read(stream, limit + 1, path, option)
     if len(data) > limit:
         raise UsageError(f"{option} {shown(path)} is larger than the {limit >> 20} MB allowed; split it")
     return data
@@ -205,7 +192,7 @@ def iter_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) ->
     import numpy as np
 
     where = f"--input {shown(path)}"
-    with _open_input(path) as stream:
+    with _open_bytes(path, "--input") as stream:
         reader = csv.reader(_text_lines(stream, path), strict=True)
         header_cells = _next_record(reader, where, 1)
         if header_cells is None:
@@ -250,24 +237,31 @@ def iter_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) ->
 
 
 @contextlib.contextmanager
-def _open_input(path: str) -> Iterator[IO[bytes]]:
-    """The bytes of ``--input`` as a stream: the file, or stdin for ``-``."""
+def _open_bytes(path: str, option: str) -> Iterator[IO[bytes]]:
+    """The file ``path`` (``-``: stdin) as a byte stream, or a UsageError naming ``option``."""
     if path == STDIO:
         stream = sys.stdin.buffer if sys.stdin is not None else None
         if stream is None:
-            raise UsageError("--input - reads stdin, but stdin is closed")
+            raise UsageError(f"{option} - reads stdin, but stdin is closed")
         yield stream
         return
     try:
         fh = open(path, "rb")
     except FileNotFoundError:
-        raise UsageError(f"--input {shown(path)} does not exist") from None
+        raise UsageError(f"{option} {shown(path)} does not exist") from None
     except IsADirectoryError:
-        raise UsageError(f"--input {shown(path)} is a folder; give a file") from None
+        raise UsageError(f"{option} {shown(path)} is a folder; give a file") from None
     except OSError as exc:
-        raise UsageError(f"--input {shown(path)} cannot be read ({exc.strerror or exc})") from None
+        raise UsageError(f"{option} {shown(path)} cannot be read ({exc.strerror or exc})") from None
     with fh:
         yield fh
+
+
+def _read(stream: IO[bytes], size: int, path: str, option: str = "--input") -> bytes:
+    try:
+        return stream.read(size)
+    except OSError as exc:
+        raise UsageError(f"{option} {shown(path)} cannot be read ({exc.strerror or exc})") from None
 
 
 READ_BYTES = 1 << 20
@@ -307,13 +301,6 @@ def _text_lines(stream: IO[bytes], path: str) -> Iterator[str]:
             return
         head = b""
         data = _read(stream, READ_BYTES, path)
-
-
-def _read(stream: IO[bytes], size: int, path: str) -> bytes:
-    try:
-        return stream.read(size)
-    except OSError as exc:
-        raise UsageError(f"--input {shown(path)} cannot be read ({exc.strerror or exc})") from None
 
 
 CSV_BLOCK_ROWS = 1 << 14  # about 25 MB of Python strings and lists a block
