@@ -29,7 +29,8 @@ STAMPS     := .make
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(VENV)/.installed: pyproject.toml
+# The install records the version (src/bicep_twitch/_version.py): a new version reinstalls.
+$(VENV)/.installed: pyproject.toml src/bicep_twitch/_version.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
