@@ -235,7 +235,7 @@ def test_columns_chooses_the_output_columns_in_order(capsys, toy, toy_model, tmp
     "argv, message",
     [
         (("--columns", "cause,paths"), "'--columns' has no column 'paths' (allowed: default (the columns written "
-                                       "without --columns), cause, probability, top_causes, triage, red_flags, top1,"),
+                                       "without --columns), cause, probability, top_causes, triage, red_flags,"),
         (("--columns", "cause,cause"), "'--columns' names the column 'cause' twice"),
         (("--columns", ","), "--columns names no column (allowed: default (the columns written without --columns), "
                              "cause,"),
