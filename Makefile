@@ -11,13 +11,26 @@ EXAMPLE ?= {"movement": "spasm", "recent_arm_workout": true, "hours_after_workou
 # test-min: the lowest dependency versions pyproject.toml allows, in a venv of their own
 VENV_MIN ?= .venv-min
 
+# What the data and the model are made from, so that `make model` (and `make demo`) remake them
+# only when one of these changed since: the knowledge base, the code that draws the cases, the code
+# that fits, evaluates, exports and draws the model, and the seed. A fresh clone has no data: it
+# generates it and then retrains (the same model, byte for byte); the next run skips both.
+PKG        := src/bicep_twitch
+KB_JSON    := $(PKG)/knowledge/knowledge_base.json
+DATA_SRC   := $(KB_JSON) $(wildcard $(PKG)/data/*.py $(PKG)/core/*.py) $(PKG)/_io.py $(PKG)/_version.py
+MODEL_SRC  := $(DATA_SRC) $(wildcard $(PKG)/model/*.py $(PKG)/predict/*.py $(PKG)/draw/*.py $(PKG)/draw/explorer/*)
+DATA_DONE  := $(DATA)/manifest.json
+MODEL_DONE := $(MODELS)/bicep_twitch_tree.json
+STAMPS     := .make
+
 .DEFAULT_GOAL := help
-.PHONY: help venv dev browser demo data model render predict ask explore test test-min wheel bench clean
+.PHONY: help venv dev browser demo data model render predict ask explore test test-min wheel bench clean FORCE
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(VENV)/.installed: pyproject.toml
+# The install records the version (src/bicep_twitch/_version.py): a new version reinstalls.
+$(VENV)/.installed: pyproject.toml src/bicep_twitch/_version.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
@@ -32,14 +45,32 @@ venv: $(VENV)/.installed ## make the virtual environment and install the package
 dev: $(VENV)/.installed-dev ## the same, with the test tools
 
 # The browser tests drive the system's Chromium (pip cannot download a browser here); apt needs root.
+# Without it the browser tests are skipped (and fail in CI): this says so, and how to install it.
 browser: ## install headless Chromium from the system's packages (Debian/Ubuntu, as root) if it is missing
-	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "The browser tests need Chromium; installing it with apt-get (make browser)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The browser tests need Chromium, which is not installed: they will be skipped." >&2; \
+		echo "Install it as root ('sudo make browser' on Debian/Ubuntu, or your system's chromium package), then run make test again." >&2; \
+	fi
 
-data: venv ## generate the synthetic cases into data/synthetic
+# The seed and the example as files that change only when the value does.
+$(STAMPS)/seed: FORCE
+	@mkdir -p $(STAMPS); printf '%s\n' '$(SEED)' | cmp -s - $@ || printf '%s\n' '$(SEED)' > $@
+
+$(STAMPS)/example: FORCE
+	@mkdir -p $(STAMPS); printf '%s\n' '$(EXAMPLE)' | cmp -s - $@ || printf '%s\n' '$(EXAMPLE)' > $@
+
+data: $(DATA_DONE) ## generate the synthetic cases into data/synthetic (when their inputs changed)
+
+$(DATA_DONE): $(DATA_SRC) $(STAMPS)/seed | $(VENV)/.installed
 	$(CLI) generate --out $(DATA) --seed $(SEED)
 
-model: data ## train, evaluate and export the tree into models/ (with its pictures)
+model: $(MODEL_DONE) ## train, evaluate and export the tree into models/ (when its inputs changed)
+
+$(MODEL_DONE): $(DATA_DONE) $(MODEL_SRC) $(STAMPS)/seed | $(VENV)/.installed
 	$(CLI) train --data $(DATA) --out $(MODELS) --seed $(SEED)
 
 render: venv ## draw the example case's whole path through the tree into case.svg/.png/.dot
@@ -48,10 +79,16 @@ render: venv ## draw the example case's whole path through the tree into case.sv
 predict: venv ## predict the example case
 	$(CLI) predict --case '$(EXAMPLE)'
 
-demo: model render predict ## from nothing: venv, install, generate, train, render, predict an example
+case.svg: $(MODEL_DONE) $(STAMPS)/example | $(VENV)/.installed
+	$(CLI) render --model $(MODELS) --case '$(EXAMPLE)' --out case.svg > /dev/null
+
+# Each thing once: render's own printout of the example is the prediction printed next.
+demo: $(MODEL_DONE) case.svg ## from nothing: venv, install, generate, train, draw and predict an example
+	$(CLI) predict --model $(MODELS) --case '$(EXAMPLE)'
 	@echo
-	@echo "Done. To type the commands yourself:  . $(BIN)/activate   then   bicep-twitch --help"
-	@echo "(or call $(CLI) directly). The tree's top: $(MODELS)/tree-overview.png; the example's path: case.png"
+	@echo "Done. The example's path through the tree: case.png (case.svg zooms); the tree's top: $(MODELS)/tree-overview.png."
+	@echo "Open $(MODELS)/explorer.html in a web browser: the whole tree and the questionnaire, offline."
+	@echo "To type the commands yourself: . $(BIN)/activate  then  bicep-twitch --help  (bicep-twitch findings lists what you can answer)."
 
 ask: venv ## answer the questionnaire in this terminal
 	$(CLI) ask
@@ -59,7 +96,7 @@ ask: venv ## answer the questionnaire in this terminal
 explore: venv ## write explorer.html: the tree and the questionnaire in one offline web page
 	$(CLI) explore --out $(MODELS)/explorer.html
 
-test: dev ## run the test suite
+test: dev browser ## run the test suite (the browser tests need Chromium: make browser installs it)
 	$(BIN)/python -m pytest -q
 
 # Each direct dependency at the floor pyproject.toml gives it (name>=X becomes name==X), on this
@@ -80,4 +117,4 @@ bench: dev ## run the benchmarks (prints ratios against baselines measured in th
 	$(BIN)/python benchmarks/run_all.py
 
 clean: ## remove the venvs, generated data and drawings of the example (the committed model stays)
-	rm -rf $(VENV) $(VENV_MIN) $(DATA)/*.csv $(DATA)/manifest.json .pytest_cache case.svg case.png case.dot
+	rm -rf $(VENV) $(VENV_MIN) $(DATA)/*.csv $(DATA)/manifest.json .pytest_cache case.svg case.png case.dot $(STAMPS)

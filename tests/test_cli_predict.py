@@ -114,12 +114,16 @@ def test_csv_batch_keeps_every_row_in_order(capsys, toy, toy_model, tmp_path):
     target = tmp_path / "preds.csv"
     status, out, err = run(capsys, "--model", toy_model, "--input", source, "--output", target)
     assert status == 2 and out == ""  # bad rows: exit 2, every row still written
-    assert "3 of 7 rows could not be read" in err and "first, line 4: 'caffeine_cups_per_day' must be" in err
-    rows = read_csv(target.read_text())
+    # One summary, never "wrote 7 predictions" and then "3 of 7 rows could not be read".
+    assert err == (f"bicep-twitch predict: wrote 7 rows to {target}: 4 predicted, 3 could not be read (their error "
+                   "column says why; the first, line 4: 'caffeine_cups_per_day' must be a number from 0 to 30 (got 40))\n")
     causes = [f"p_{c}" for c in toy.kb.cause_ids]
-    assert list(rows[0]) == ["cause", "probability", "triage", "red_flags", "safety_net", "triage_reasons", "top1",
-                             "top1_probability", "top2",
-                             "top2_probability", "top3", "top3_probability", *causes, "path", "error"]
+    assert list(read_csv(target.read_text())[0]) == [  # the explanation only when asked for
+        "cause", "probability", "triage", "red_flags", "safety_net", "triage_reasons", "top1", "top1_probability",
+        "top2", "top2_probability", "top3", "top3_probability", *causes, "error"]
+    status, _, _ = run(capsys, "--model", toy_model, "--input", source, "--output", target, "--columns", "default,path")
+    rows = read_csv(target.read_text())
+    assert status == 2 and list(rows[0])[-2:] == ["error", "path"]
     assert len(rows) == 7
     expected = [
         {"caffeine_cups_per_day": 7},

@@ -44,7 +44,7 @@ def test_version_is_the_installed_distributions(capsys):
 def test_every_command_and_option_is_described():
     parser = build_parser()
     commands = _subcommands(parser)
-    assert set(commands) == {"predict", "ask", "render", "explore", "generate", "train"}
+    assert set(commands) == {"predict", "ask", "render", "explore", "generate", "train", "findings"}
     for name, sub in commands.items():
         assert sub.description and len(sub.description) > 40, name
         for action in sub._actions:

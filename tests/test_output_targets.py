@@ -55,7 +55,7 @@ def test_a_symlink_is_followed_not_replaced(capsys, toy_model, source, tmp_path)
     link = tmp_path / "link.csv"
     link.symlink_to(real)
     status, _, err = predict(capsys, toy_model, source, link)
-    assert status == 0 and f"wrote 2 predictions to {link}" in err
+    assert status == 0 and f"wrote 2 rows to {link}, all predicted" in err
     assert link.is_symlink() and real.read_text().startswith("id,cause,")
     assert stat.S_IMODE(real.stat().st_mode) == 0o640  # the file's permissions are kept
 

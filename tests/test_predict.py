@@ -211,7 +211,7 @@ def test_predict_many_refuses_a_single_case(toy):
 def test_predict_many_of_nothing(toy):
     assert len(toy.predict_many([])) == 0
     assert list(toy.predict_many([]).to_frame().columns) == [
-        "cause", "probability", "top3", "triage", "red_flags", "safety_net", "triage_reasons", "path", "error"]
+        "cause", "probability", "top_causes", "triage", "red_flags", "safety_net", "triage_reasons", "error"]
 
 
 def test_predict_many_dataframe_nan_is_unknown(toy):
@@ -237,8 +237,9 @@ def test_to_frame_matches_the_results(default):
     frame = generate_cases(200, seed=8).drop(columns=["cause"])
     frame.loc[3, "stress_level"] = 12.0
     results = default.predict_many(frame)
-    table = results.to_frame()
-    assert list(table.columns) == ["cause", "probability", "top3", "triage", "red_flags", "safety_net",
+    assert "path" not in results.to_frame()  # the explanation only when asked for: it is most of the time
+    table = results.to_frame(explain=True)
+    assert list(table.columns) == ["cause", "probability", "top_causes", "triage", "red_flags", "safety_net",
                                    "triage_reasons", "path", "error"]
     assert len(table) == 200
     for i in range(200):
@@ -250,13 +251,30 @@ def test_to_frame_matches_the_results(default):
         assert (row["cause"], row["probability"], row["triage"]) == (result.cause, result.probability, result.triage)
         assert row["red_flags"] == ";".join(result.red_flags) and row["safety_net"] == result.safety_net
         assert row["triage_reasons"] == "; ".join(f"{r.rule} ({r.level}, {r.how_soon})" for r in result.triage_reasons)
-        assert row["top3"] == "; ".join(f"{c} {p:.3f}" for c, p in result.differential[:3])
+        assert row["top_causes"] == "; ".join(f"{c} {p:.3f}" for c, p in result.differential[:3])
         assert row["path"] == "; ".join(s.text for s in result.path) and row["error"] == ""
     proba = results.probabilities
     assert np.isnan(proba[3]).all()
     ok = np.delete(proba, 3, axis=0)
     np.testing.assert_allclose(ok.sum(axis=1), 1.0)
     assert dict(zip(default.kb.cause_ids, proba[0])) == pytest.approx(dict(results[0].differential))
+
+
+def test_to_frame_columns_are_chosen_by_name(default):
+    frame = generate_cases(50, seed=9).drop(columns=["cause"])
+    frame.loc[4, "weakness"] = 2.0
+    results = default.predict_many(frame)
+    table = results.to_frame(columns=["error", "top2", "p_caffeine", "cause"])
+    assert list(table.columns) == ["error", "top2", "p_caffeine", "cause"]
+    for i in (0, 4, 17):
+        result = results[i]
+        if i == 4:
+            assert table["error"][i] and pd.isna(table["top2"][i]) and math.isnan(table["p_caffeine"][i])
+            continue
+        assert (table["top2"][i], table["p_caffeine"][i], table["cause"][i]) == (
+            result.differential[1][0], dict(result.differential)["caffeine"], result.cause)
+    with pytest.raises(ValueError, match=r"'columns' has no column 'top4' \(allowed: cause, probability, "):
+        results.to_frame(columns=["top4"])
 
 
 # -- loading ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ Three tools, for three kinds of target:
 * :func:`atomic_open` and :func:`staged_files` for single files (pictures, a report).
 * :func:`write_output` for a user's output file: a regular file is replaced atomically (a
   symlink is followed, not replaced); a device or a pipe is written to in place.
+  :func:`open_output` does the same for output written a piece at a time (a batch).
 
 Every rename goes through :func:`_rename` or :func:`_exchange`, which the fault-injection tests
 replace to kill the process at each one.
@@ -351,6 +352,32 @@ def write_output(target: str | Path, data: bytes) -> None:
     OSError
         Writing failed (a full disk); a replaced file then keeps its old content.
     """
+    with open_output(target) as out:
+        out.write(data)
+
+
+class _InPlace:
+    """Writes to a device or a pipe, all of each piece (``os.write`` may take part of it)."""
+
+    def __init__(self, fd: int, target: Path):
+        self.fd, self.target = fd, target
+
+    def write(self, data: bytes) -> None:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self.fd, view):]
+        except OSError as exc:
+            raise OSError(exc.errno, f"cannot write {str(self.target)!r} ({exc.strerror})") from None
+
+
+@contextlib.contextmanager
+def open_output(target: str | Path) -> Iterator:
+    """Like :func:`write_output`, for output written a piece at a time: yields an object whose
+    ``write(bytes)`` appends. A regular file is replaced only when the block ends without an
+    exception (else it keeps its old content, or is not created); a device or a pipe gets each
+    piece as it is written.
+    """
     target = Path(os.path.realpath(target))
     try:
         st = os.stat(target)
@@ -361,18 +388,14 @@ def write_output(target: str | Path, data: bytes) -> None:
             raise ValueError(f"'output' must be a file, a device or a pipe (got {str(target)!r})")
         fd = os.open(target, os.O_WRONLY | os.O_CLOEXEC)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-        except OSError as exc:
-            raise OSError(exc.errno, f"cannot write {str(target)!r} ({exc.strerror})") from None
+            yield _InPlace(fd, target)
         finally:
             os.close(fd)
         return
     mode = stat.S_IMODE(st.st_mode) if st is not None else 0o666 & ~_umask()
     try:
         with atomic_open(target, "wb", permissions=mode) as fh:
-            fh.write(data)
+            yield fh
     except OSError as exc:
         kept = "keeps its old content" if st is not None else "was not written"
         raise OSError(exc.errno, f"cannot write {str(target)!r} ({exc.strerror or exc}); it {kept}") from None

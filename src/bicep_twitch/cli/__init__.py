@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 from .._errors import DataError, InvalidCaseError
 from .._version import __version__
 from ..core.model_folder import WORKING_MODEL_DIR
-from . import commands
+from . import commands, findings
 from .usage import EXIT_BAD_INPUT, EXIT_FAILURE, UsageError, positive_int, seed_number
 
 
@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="CSV", help="where to write the CSV of predictions (default or -: stdout)")
     p.add_argument("--keep", action="append", metavar="COLUMN",
                    help="an --input column to copy to the output unread (repeat for more; 'id' always is)")
+    p.add_argument(
+        "--columns", metavar="NAMES",
+        help="the output columns, comma-separated, e.g. 'cause,probability,triage' or 'default,path' "
+        "(default: every column but top_causes and path; a wrong name lists them all)",
+    )
     p.add_argument("--model", metavar="PATH", help=MODEL_HELP)
     p.add_argument(
         "--format", choices=("text", "json"), default="text",
@@ -163,6 +168,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", metavar="PATH", help=MODEL_HELP)
     p.add_argument("--out", metavar="HTML", default="explorer.html",
                    help="the HTML file to write (default explorer.html in the current folder)")
+
+    p = _command(
+        sub, "findings", "list every finding: its id, question and allowed values",
+        "Every finding a case can give (the ids --case, --case-file, a CSV header and Python use), its\n"
+        "question, and what it allows: the choices, yes/no, or a number's range, unit and step. Read from\n"
+        "the knowledge base; no model needed.",
+        findings.run_findings,
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="text for people (default), json for scripts")
     return parser
 
 

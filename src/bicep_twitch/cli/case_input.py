@@ -12,6 +12,7 @@ cut to fit the header, and how a cell is read never depends on the other rows of
 from __future__ import annotations
 
 import argparse
+import codecs
 import contextlib
 import csv
 import functools
@@ -20,10 +21,10 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
+from typing import IO, TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
 
 from .._errors import DataError, InvalidCaseError
-from ..core.cases import encode_case, parse_text, shown, unique_keys, unknown_finding_error
+from ..core.cases import NAN, contradiction_message, encode_case, parse_text, shown, unique_keys, unknown_finding_error
 from ..core.knowledge import KnowledgeBase
 from .usage import UsageError
 
@@ -31,7 +32,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
 
 MAX_CASE_BYTES = 1 << 20  # one case is a few hundred bytes; a megabyte is a mistake, not a case
-MAX_CSV_BYTES = 256 << 20  # about two million cases; split a larger file
 MAX_JSON_DEPTH = 20
 ID_COLUMN = "id"  # passed through to the output unread
 LABEL_COLUMN = "cause"  # the generator's label: allowed in a CSV of cases and not read
@@ -116,21 +116,8 @@ def read_bounded(path: str, option: str, limit: int) -> bytes:
 
     Reads ``limit + 1`` bytes at most, so ``/dev/zero`` or a huge file costs no memory.
     """
-    try:
-        if path == STDIO:
-            stream = sys.stdin.buffer if sys.stdin is not None else None
-            if stream is None:
-                raise UsageError(f"{option} - reads stdin, but stdin is closed")
-            data = stream.read(limit + 1)
-        else:
-            with open(path, "rb") as fh:
-                data = fh.read(limit + 1)
-    except FileNotFoundError:
-        raise UsageError(f"{option} {shown(path)} does not exist") from None
-    except IsADirectoryError:
-        raise UsageError(f"{option} {shown(path)} is a folder; give a file") from None
-    except OSError as exc:
-        raise UsageError(f"{option} {shown(path)} cannot be read ({exc.strerror or exc})") from None
+    with _open_bytes(path, option) as stream:
+        data = _read(stream, limit + 1, path, option)
     if len(data) > limit:
         raise UsageError(f"{option} {shown(path)} is larger than the {limit >> 20} MB allowed; split it")
     return data
@@ -145,11 +132,13 @@ def _decode(data: bytes, path: str, option: str) -> str:
 
 
 class CsvCases(NamedTuple):
-    """The cases of a CSV, one entry per data row in file order.
+    """The cases of a CSV (or of one block of it), one entry per data row in file order.
 
-    ``X`` is the encoded matrix (all NaN for a bad row), ``errors`` row position -> message,
-    ``passthrough`` the ``id`` and ``--keep`` columns as read (header -> one text cell per row;
-    empty for a row of the wrong length), ``lines`` the 1-based line each row starts on.
+    ``X`` is the encoded matrix (all NaN for a bad row), ``errors`` row position -> message
+    (every error of the row, joined by "; "), ``passthrough`` the ``id`` and ``--keep`` columns
+    as read (header -> one text cell per row; a row of the wrong length gives the cell at the
+    column's position, or an empty one when the row is too short), ``lines`` the 1-based line
+    each row starts on.
     """
 
     X: "np.ndarray"
@@ -159,7 +148,31 @@ class CsvCases(NamedTuple):
 
 
 def read_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) -> CsvCases:
-    """Read and encode a CSV of cases (``path``, or ``-`` for stdin).
+    """Read and encode a whole CSV of cases (``path``, or ``-`` for stdin): the blocks of
+    :func:`iter_cases_csv` put together, row positions counted from the file's first row.
+    """
+    import numpy as np
+
+    blocks = list(iter_cases_csv(path, kb, keep=keep))
+    if not blocks:  # pragma: no cover - iter_cases_csv yields at least one block
+        raise AssertionError("no block")
+    errors: dict[int, str] = {}
+    lines: list[int] = []
+    for block in blocks:
+        errors.update((len(lines) + pos, message) for pos, message in block.errors.items())
+        lines.extend(block.lines)
+    passthrough = {name: [cell for block in blocks for cell in block.passthrough[name]] for name in blocks[0].passthrough}
+    return CsvCases(np.concatenate([b.X for b in blocks]), errors, passthrough, lines)
+
+
+def iter_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) -> Iterator[CsvCases]:
+    """Read and encode a CSV of cases (``path``, or ``-`` for stdin) a block of rows at a time.
+
+    The file is read as a stream, so memory does not grow with its length; each block's row
+    positions count from the block's first row. The header is checked before the first block
+    is given (so a wrong header stops everything before any output); a quoting or encoding
+    error further on stops the reading at its line. At least one block is given (empty when
+    the file has a header only).
 
     The header names findings, an optional ``id`` column and the ``keep`` columns (both passed
     through), and optionally ``cause`` (a label, not read). Each data row must have exactly as
@@ -175,56 +188,128 @@ def read_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) ->
     InvalidCaseError
         A header cell is no finding, ``id``, ``cause`` nor a ``keep`` column.
     UsageError
-        The file cannot be read or is too large, or a ``keep`` column is not in the header.
+        The file cannot be read, or a ``keep`` column is not in the header.
     """
     import numpy as np
 
-    from ..data.frame import _check_requirements as check_requirements  # the table's one rule for it
-
     where = f"--input {shown(path)}"
-    text = _decode(read_bounded(path, "--input", MAX_CSV_BYTES), path, "--input")
-    records = _records(text, where)
-    first = next(records, None)
-    if first is None:
-        raise DataError(f"{where} is empty; it needs a header row of finding ids")
-    header = _header(first[1], where, kb, keep)
-    width, n_findings = len(header), len(kb.findings)
-    blank = [""] * width
-    errors: dict[int, str] = {}
-    lines: list[int] = []
-    passthrough: dict[str, list[str]] = {name: [] for name in header if name == ID_COLUMN or name in keep}
-    blocks = []
-    # In blocks, so the Python strings of a large file never all exist at once.
-    for chunk in _blocks(_data_rows(records, one_column=width == 1), CSV_BLOCK_ROWS):
-        offset = len(lines)
-        with _gc_paused():  # many small lists and strings, no cycles: collecting them only costs
-            table = []
-            for line, fields in chunk:
-                if len(fields) != width:
-                    errors[offset + len(table)] = _shape_error(fields, width)
-                    fields = blank  # its cells are not read: the row has only its error
-                table.append(fields)
-                lines.append(line)
-            columns = dict(zip(header, zip(*table)))
-        X = np.full((len(table), n_findings), np.nan)
-        for j, fid in enumerate(kb.finding_ids):
-            if fid in columns:
-                X[:, j] = _read_column(kb.findings[fid], columns[fid], errors, offset)
-        for name, cells in passthrough.items():
-            cells.extend(columns[name])
-        blocks.append(X)
-    X = np.concatenate(blocks) if blocks else np.empty((0, n_findings))
-    check_requirements(X, kb, errors)  # what spans a row: a follow-up whose precondition is denied
-    if errors:
-        X[np.fromiter(errors, dtype=np.intp)] = np.nan
-    return CsvCases(X, dict(sorted(errors.items())), passthrough, lines)
-
-
-CSV_BLOCK_ROWS = 1 << 16
+    with _open_bytes(path, "--input") as stream:
+        reader = csv.reader(_text_lines(stream, path), strict=True)
+        header_cells = _next_record(reader, where, 1)
+        if header_cells is None:
+            raise DataError(f"{where} is empty; it needs a header row of finding ids")
+        header = _header(header_cells, where, kb, keep)
+        width, n_findings = len(header), len(kb.findings)
+        passed = [(name, k) for k, name in enumerate(header) if name == ID_COLUMN or name in keep]
+        read = [(j, kb.findings[name]) for j, name in enumerate(header) if name in kb.findings]
+        column_of = {fid: j for j, fid in enumerate(kb.finding_ids)}
+        follow_ups = [(column_of[fid], column_of[parent], fid, parent, wanted)
+                      for fid, f in kb.findings.items() for parent, wanted in f.requires.items()]
+        blank = [""] * width
+        empty = True
+        # In blocks, so the Python strings of a large file never all exist at once.
+        for lines, table in _row_blocks(reader, where, one_column=width == 1, size=CSV_BLOCK_ROWS):
+            empty = False
+            errors: dict[int, list[str]] = {}
+            with gc_paused():  # as in _row_blocks
+                wrong = [pos for pos, fields in enumerate(table) if len(fields) != width]
+                shapes = {pos: table[pos] for pos in wrong}
+                for pos in wrong:
+                    errors[pos] = [_shape_error(table[pos], width)]
+                    table[pos] = blank  # its cells are not read: the row has only its error
+                columns = list(zip(*table))
+                passthrough: dict[str, list[str]] = {name: list(columns[k]) for name, k in passed}
+                for pos, fields in shapes.items():  # the id still names the row, at its column's place
+                    for name, k in passed:
+                        passthrough[name][pos] = fields[k] if k < len(fields) else ""
+            X = np.full((len(table), n_findings), np.nan)
+            for j, f in read:  # in the header's order, so a row's errors read left to right
+                X[:, column_of[f.id]] = _read_column(f, columns[j], errors)
+            # What spans a row: a follow-up given while its precondition is denied.
+            for j, p, fid, parent, wanted in follow_ups:
+                denied = ~np.isnan(X[:, j]) & (X[:, p] == (0.0 if wanted else 1.0))
+                for pos in np.flatnonzero(denied).tolist():
+                    errors.setdefault(pos, []).append(contradiction_message(fid, parent, wanted))
+            if errors:
+                X[np.fromiter(errors, dtype=np.intp)] = np.nan
+            yield CsvCases(X, {pos: "; ".join(errors[pos]) for pos in sorted(errors)}, passthrough, lines)
+        if empty:
+            yield CsvCases(np.empty((0, n_findings)), {}, {name: [] for name, _ in passed}, [])
 
 
 @contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
+def _open_bytes(path: str, option: str) -> Iterator[IO[bytes]]:
+    """The file ``path`` (``-``: stdin) as a byte stream, or a UsageError naming ``option``."""
+    if path == STDIO:
+        stream = sys.stdin.buffer if sys.stdin is not None else None
+        if stream is None:
+            raise UsageError(f"{option} - reads stdin, but stdin is closed")
+        yield stream
+        return
+    try:
+        fh = open(path, "rb")
+    except FileNotFoundError:
+        raise UsageError(f"{option} {shown(path)} does not exist") from None
+    except IsADirectoryError:
+        raise UsageError(f"{option} {shown(path)} is a folder; give a file") from None
+    except OSError as exc:
+        raise UsageError(f"{option} {shown(path)} cannot be read ({exc.strerror or exc})") from None
+    with fh:
+        yield fh
+
+
+def _read(stream: IO[bytes], size: int, path: str, option: str = "--input") -> bytes:
+    try:
+        return stream.read(size)
+    except OSError as exc:
+        raise UsageError(f"{option} {shown(path)} cannot be read ({exc.strerror or exc})") from None
+
+
+READ_BYTES = 1 << 20
+BOM = b"\xef\xbb\xbf"  # a byte-order mark, as spreadsheets write, is not a character
+
+
+def _text_lines(stream: IO[bytes], path: str) -> Iterator[str]:
+    """The lines of a UTF-8 byte stream, each with its ending (``\\n``, ``\\r\\n`` or ``\\r``), as a
+    file opened with ``newline=""`` gives them; read a megabyte at a time.
+
+    Raises DataError naming the first line that is not UTF-8.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    head = b""
+    while len(head) < len(BOM):  # a pipe may give fewer bytes than asked
+        more = _read(stream, len(BOM) - len(head), path)
+        if not more:
+            break
+        head += more
+    data = head[len(BOM):] if head.startswith(BOM) else head
+    newlines = 0  # in the bytes decoded so far: the line of an encoding error
+    carry = ""
+    while True:
+        final = not data and not head
+        pending = decoder.getstate()[0]
+        try:
+            text = decoder.decode(data, final)
+        except UnicodeDecodeError as exc:
+            line = newlines + data[: max(0, exc.start - len(pending))].count(b"\n") + 1
+            raise DataError(f"--input {shown(path)} must be UTF-8 text (line {line} is not)") from None
+        newlines += data.count(b"\n")
+        lines = io.StringIO(carry + text, newline="").readlines()
+        # The last line may go on in the next read (a "\r" may be the first half of "\r\n").
+        carry = lines.pop() if lines and not final and not lines[-1].endswith("\n") else ""
+        yield from lines
+        if final:
+            return
+        head = b""
+        data = _read(stream, READ_BYTES, path)
+
+
+CSV_BLOCK_ROWS = 1 << 14  # about 25 MB of Python strings and lists a block
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (reference counting still frees everything)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -234,67 +319,84 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _read_column(f, cells: Sequence[str], errors: dict[int, str], offset: int) -> "np.ndarray":
+class _Cells(dict):
+    """Cell text -> encoded value for one finding, each distinct text read once, when first met."""
+
+    def __init__(self, f):
+        super().__init__()
+        self.f = f
+        self.messages: dict[str, str] = {}
+
+    def __missing__(self, text: str) -> float:
+        try:
+            value = parse_text(self.f, text)
+        except InvalidCaseError as exc:
+            self.messages[text] = str(exc)
+            value = NAN
+        self[text] = value
+        return value
+
+
+def _read_column(f, cells: Sequence[str], errors: dict[int, list[str]]) -> "np.ndarray":
     """One finding's cells encoded, each read by :func:`parse_text` on its own (one rule per
-    cell, never a guess from the column); a bad cell is NaN and its message goes to
-    ``errors`` (row ``offset + position``). Each distinct text is read once.
+    cell, never a guess from the column); a bad cell is NaN and its message is added to its
+    row's in ``errors``.
     """
     import numpy as np
-    import pandas as pd
 
-    codes, uniques = pd.factorize(pd.Series(cells, dtype=object))
-    parsed = np.full(len(uniques), np.nan)
-    messages: dict[int, str] = {}
-    for u, text in enumerate(uniques):
-        try:
-            parsed[u] = parse_text(f, text)
-        except InvalidCaseError as exc:
-            messages[u] = str(exc)
-    if messages:
-        bad = np.zeros(len(uniques), dtype=bool)
-        bad[list(messages)] = True
-        for pos in np.flatnonzero(bad[codes]).tolist():
-            errors.setdefault(offset + pos, messages[int(codes[pos])])
-    return parsed[codes]
+    read = _Cells(f)
+    values = np.fromiter(map(read.__getitem__, cells), dtype=np.float64, count=len(cells))
+    if read.messages:
+        bad = read.messages
+        for pos, text in enumerate(cells):
+            if text in bad:
+                errors.setdefault(pos, []).append(bad[text])
+    return values
 
 
-def _records(text: str, where: str) -> Iterator[tuple[int, list[str]]]:
-    """``(first line, fields)`` of every record; a quoting error stops the whole file."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    first = 1
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise DataError(f"{where}, line {first}: not a readable CSV row ({exc}); check its quotes") from None
-        yield first, fields
-        first = reader.line_num + 1
+def _next_record(reader: Any, where: str, line: int) -> list[str] | None:
+    try:
+        return next(reader, None)
+    except csv.Error as exc:
+        raise DataError(f"{where}, line {line}: not a readable CSV row ({exc}); check its quotes") from None
 
 
-def _data_rows(records: Iterator[tuple[int, list[str]]], *, one_column: bool) -> Iterator[tuple[int, list[str]]]:
-    """The data rows: the blank lines a file ends with are no rows; one inside is a row of no
-    fields (an error), except in a one-column file, where it is an empty cell (unknown)."""
-    pending = []
-    for line, fields in records:
-        if not fields:
-            pending.append((line, [""] if one_column else []))
-            continue
-        yield from pending
-        pending.clear()
-        yield line, fields
+def _row_blocks(reader: Any, where: str, *, one_column: bool, size: int) -> Iterator[tuple[list[int], list[list[str]]]]:
+    """The data rows in blocks of about ``size``: (the line each row starts on, its fields).
 
-
-def _blocks(rows: Iterator, size: int) -> Iterator[list]:
-    block = []
-    for row in rows:
-        block.append(row)
-        if len(block) == size:
-            yield block
-            block = []
-    if block:
-        yield block
+    The blank lines a file ends with are no rows; one inside is a row of no fields (an error),
+    except in a one-column file, where it is an empty cell (unknown). A quoting error stops the
+    whole file, naming its line.
+    """
+    pending: list[int] = []  # blank lines not yet known to be inside the file
+    first = reader.line_num + 1
+    more = True
+    while more:
+        lines: list[int] = []
+        rows: list[list[str]] = []
+        more = False
+        # Many small lists and strings, no cycles: the collector would only walk them again
+        # and again. Paused for one block at a time, never while the caller runs.
+        with gc_paused():
+            try:
+                for fields in reader:
+                    if fields:
+                        if pending:
+                            lines.extend(pending)
+                            rows.extend([""] if one_column else [] for _ in pending)
+                            pending.clear()
+                        lines.append(first)
+                        rows.append(fields)
+                    else:
+                        pending.append(first)
+                    first = reader.line_num + 1
+                    if len(rows) >= size:
+                        more = True
+                        break
+            except csv.Error as exc:
+                raise DataError(f"{where}, line {first}: not a readable CSV row ({exc}); check its quotes") from None
+        if rows:
+            yield lines, rows
 
 
 def _header(cells: list[str], where: str, kb: KnowledgeBase, keep: Sequence[str]) -> list[str]:
@@ -332,4 +434,6 @@ def _shape_error(fields: list[str], width: int) -> str:
     )
 
 
-__all__ = ["read_case_json", "parse_case_json", "case_from_args", "read_cases_csv", "read_bounded", "CsvCases"]
+__all__ = [
+    "read_case_json", "parse_case_json", "case_from_args", "read_cases_csv", "iter_cases_csv", "read_bounded", "CsvCases",
+]

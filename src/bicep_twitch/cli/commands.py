@@ -14,10 +14,9 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from .._io import write_output
 from ..core.cases import shown
 from ..core.model_folder import META_NAME
-from .case_input import STDIO, case_from_args, read_cases_csv
+from .case_input import STDIO, case_from_args
 from .usage import EXIT_BAD_INPUT, EXIT_OK, UsageError
 
 # render's default output, in the current folder: never the model folder's own pictures.
@@ -153,6 +152,8 @@ def run_predict(args: argparse.Namespace) -> int:
         raise UsageError("--output goes with --input (a CSV of cases); one case prints to stdout")
     if getattr(args, "keep", None) and args.input is None:
         raise UsageError("--keep goes with --input (a CSV of cases)")
+    if getattr(args, "columns", None) is not None and args.input is None:
+        raise UsageError("--columns goes with --input (a CSV of cases)")
     predictor = load_predictor(args)
     if args.input is not None:
         status = _run_batch(predictor, args)
@@ -197,43 +198,11 @@ def _run_text(predictor: Any, args: argparse.Namespace) -> int:
 
 
 def _run_batch(predictor: Any, args: argparse.Namespace) -> int:
-    from ..predict.batch import predict_encoded_many
+    from .batch import run_batch
 
     output = getattr(args, "output", None)
     target = None if output in (None, STDIO) else check_output_target(output, args.input, predictor.model_dir)
-    keep = list(getattr(args, "keep", None) or [])
-    cases = read_cases_csv(args.input, predictor.kb, keep=keep)
-    errors = {pos: f"line {cases.lines[pos]}: {message}" for pos, message in cases.errors.items()}
-    predictions = predict_encoded_many(predictor, cases.X, errors)
-    if args.format == "json":
-        records = [r.to_dict() for r in predictions]
-        clash = sorted(set(cases.passthrough) & set(records[0])) if records else []
-        if clash:
-            raise UsageError(f"--input: the input column {clash[0]!r} has the name of an output field; rename it")
-        for k, record in enumerate(records):
-            records[k] = {**{name: cells[k] for name, cells in cases.passthrough.items()}, **record}
-        text = json.dumps(records, indent=2) + "\n"
-    else:
-        try:
-            table = predictions.to_table(cases.passthrough)
-        except ValueError as exc:
-            raise UsageError(f"--input: {exc}") from None
-        text = table.to_csv(index=False, lineterminator="\n")
-    if target is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    else:
-        write_output(target, text.encode("utf-8"))
-        print(f"wrote {len(predictions)} predictions to {output}", file=sys.stderr)
-    if predictions.errors:
-        first = min(predictions.errors)
-        print(
-            f"bicep-twitch predict: error: {len(predictions.errors)} of {len(predictions)} rows could not be read "
-            f"(their 'error' column says why; the other rows are predicted); first, {predictions.errors[first]}",
-            file=sys.stderr,
-        )
-        return EXIT_BAD_INPUT
-    return EXIT_OK
+    return run_batch(predictor, args, target)
 
 
 def check_output_target(output: str, input_path: str, model_dir: Path) -> Path:

@@ -180,7 +180,10 @@ class ChoiceKind(Kind):
         raise _bad(f, value)
 
     def parse(self, f: Finding, word: str) -> float:
-        return self.encode(f, word)
+        # Typed text matches a choice whatever its case, as yes/no does ("Twitch", "SPASM");
+        # the Python API keeps the contract's exact values.
+        folded = word.casefold()
+        return self.encode(f, next((c for c in f.choices if c.casefold() == folded), word))
 
     def decode(self, f: Finding, code: float) -> Any:
         return f.choices[int(code)]

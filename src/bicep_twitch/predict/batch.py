@@ -8,7 +8,7 @@ predictor's. It imports numpy (and pandas for tables), which the one-case path n
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, overload
 
 import numpy as np
 
@@ -79,6 +79,103 @@ def is_dataframe(obj: Any) -> bool:
     return any(cls.__name__ == "DataFrame" and cls.__module__.startswith("pandas") for cls in type(obj).__mro__)
 
 
+NAN = float("nan")
+
+
+class Column(NamedTuple):
+    """One column of the batch table (:meth:`Predictions.to_frame`, ``predict --input``).
+
+    Give ``leaf`` when the value depends on the leaf alone (worked out once per leaf, so a
+    large batch costs one lookup a row), else ``rows``, computed for a whole block of cases.
+
+    Attributes
+    ----------
+    name : str
+        The column's header.
+    leaf : callable or None
+        ``(predictor, node) -> value`` for a leaf of the tree.
+    rows : callable or None
+        ``(predictions) -> array`` with one value per case.
+    blank : object
+        What a row that could not be read holds (``None``, NaN or ``""``; all write as an
+        empty cell). ``KEEP`` keeps the column's own value there (the error itself).
+    """
+
+    name: str
+    leaf: Callable[[Any, int], Any] | None = None
+    rows: Callable[["Predictions"], np.ndarray] | None = None
+    blank: Any = ""
+
+
+KEEP = object()  # Column.blank: the value stands for rows that could not be read too
+
+
+def _ranked(k: int, part: int) -> Callable[[Any, int], Any]:
+    """The k-th cause of a leaf's ranking (``part`` 0) or its probability (``part`` 1)."""
+    def value(p: Any, node: int) -> Any:
+        ranked = p.leaf(node).differential
+        return ranked[k][part] if k < len(ranked) else (None, NAN)[part]
+    return value
+
+
+def _probability_of(cause: str) -> Callable[[Any, int], float]:
+    return lambda p, node: dict(p.leaf(node).differential)[cause]
+
+
+def batch_columns(kb: Any) -> dict[str, Column]:
+    """Every column the batch table can have, by name, in the order they are written.
+
+    The one list of them: a new column is one line here (and its name in ``OPTIONAL_COLUMNS``
+    if it should be written only when asked for).
+    """
+    columns = [
+        Column("cause", leaf=lambda p, node: p.leaf(node).cause, blank=None),
+        Column("probability", leaf=lambda p, node: p.leaf(node).probability, blank=NAN),
+        Column("top_causes", leaf=lambda p, node: "; ".join(f"{c} {q:.3f}" for c, q in p.leaf(node).differential[:3])),
+        Column("triage", rows=lambda b: b.triage_columns()[0]),
+        Column("red_flags", rows=lambda b: b.triage_columns()[1]),
+        Column("safety_net", rows=lambda b: b.triage_columns()[2]),
+        Column("triage_reasons", rows=lambda b: b.triage_columns()[3]),
+        *(Column(f"top{k + 1}{suffix}", leaf=_ranked(k, part), blank=(None, NAN)[part])
+          for k in range(TOP) for part, suffix in enumerate(("", "_probability"))),
+        *(Column(f"p_{cause}", leaf=_probability_of(cause), blank=NAN) for cause in kb.cause_ids),
+        Column("path", rows=lambda b: b.path_column()),
+        Column("error", rows=lambda b: b.error_column(), blank=KEEP),
+    ]
+    return {c.name: c for c in columns}
+
+
+# Written only when asked for: ``top_causes`` repeats top1..top3 as one text; ``path`` (the explanation
+# in words, about 1,600 characters a row) costs most of the time and most of the output.
+OPTIONAL_COLUMNS = ("top_causes", "path")
+# What to_frame gives by default: a compact summary, one text column for the ranking.
+FRAME_COLUMNS = ("cause", "probability", "top_causes", "triage", "red_flags", "safety_net", "triage_reasons", "error")
+
+
+def default_columns(kb: Any) -> tuple[str, ...]:
+    """The columns ``predict --input`` writes when ``--columns`` is not given."""
+    return tuple(name for name in batch_columns(kb) if name not in OPTIONAL_COLUMNS)
+
+
+def check_columns(kb: Any, names: Sequence[str], *, parameter: str = "columns") -> list[Column]:
+    """The :class:`Column` of each name, in the order given.
+
+    Raises
+    ------
+    ValueError
+        A name is no column, or given twice; the message lists the allowed names.
+    """
+    known = batch_columns(kb)
+    out = []
+    for name in names:
+        if name not in known:
+            raise ValueError(f"{parameter!r} has no column {name!r} (allowed: {', '.join(known)})")
+        if name in names[: len(out)]:
+            raise ValueError(f"{parameter!r} names the column {name!r} twice; give each column once")
+        out.append(known[name])
+    return out
+
+
 class Predictions(Sequence):
     """The results of :meth:`Predictor.predict_many`: a sequence of :class:`Result`, built on access.
 
@@ -95,6 +192,8 @@ class Predictions(Sequence):
         self.X = X
         self.leaves = leaves
         self.errors = dict(errors)
+        self._distinct: tuple[list[int], np.ndarray] | None = None
+        self._triage: tuple[np.ndarray, ...] | None = None
 
     def __len__(self) -> int:
         return len(self.leaves)
@@ -122,35 +221,44 @@ class Predictions(Sequence):
         """(n cases, n causes) probabilities in knowledge-base cause order; NaN rows for errors."""
         proba = tree_arrays(self.predictor).values[self.leaves]
         if self.errors:
-            proba[np.fromiter(self.errors, dtype=np.intp)] = np.nan
+            proba[self._bad()] = np.nan
         return proba
 
     @property
     def causes(self) -> "np.ndarray":
         """The most likely cause id of each case (``None`` for rows with an error)."""
-        return self._leaf_columns()[0]
+        return self.column("cause")
 
-    def _leaf_columns(self):
-        """Per-case cause, probability and top 3 text, computed once per distinct leaf."""
-        p = self.predictor
-        unique, inverse = np.unique(self.leaves, return_inverse=True)
-        cause, prob, top3 = [], [], []
-        for node in unique.tolist():
-            leaf = p.leaf(node)
-            cause.append(leaf.cause)
-            prob.append(leaf.probability)
-            top3.append("; ".join(f"{c} {q:.3f}" for c, q in leaf.differential[:3]))
-        columns = [np.asarray(col, dtype=dtype)[inverse] for col, dtype in
-                   ((cause, object), (prob, np.float64), (top3, object))]
-        if self.errors:
-            bad = np.fromiter(self.errors, dtype=np.intp)
-            columns[0][bad], columns[1][bad], columns[2][bad] = None, np.nan, ""
-        return columns
+    def distinct_leaves(self) -> tuple[list[int], "np.ndarray"]:
+        """The distinct leaves reached, and for each case the position of its leaf among them."""
+        if self._distinct is None:
+            unique, inverse = np.unique(self.leaves, return_inverse=True)
+            self._distinct = unique.tolist(), inverse.reshape(-1)
+        return self._distinct
+
+    def _bad(self) -> "np.ndarray":
+        return np.fromiter(self.errors, dtype=np.intp, count=len(self.errors))
+
+    def column(self, column: "Column | str") -> "np.ndarray":
+        """One column of the table (a :class:`Column` or its name): one value per case, in order."""
+        if isinstance(column, str):
+            column = check_columns(self.predictor.kb, [column])[0]
+        if column.leaf is not None:
+            nodes, inverse = self.distinct_leaves()
+            values = [column.leaf(self.predictor, node) for node in nodes]
+            kind = np.float64 if all(type(v) is float for v in values) and values else object
+            out = np.asarray(values, dtype=kind)[inverse] if values else np.empty(0, dtype=kind)
+        else:
+            out = column.rows(self)
+        if self.errors and column.blank is not KEEP:
+            out = out.astype(object) if out.dtype != object and not isinstance(column.blank, float) else out
+            out[self._bad()] = column.blank
+        return out
 
     def triage(self) -> Triage:
         """The knowledge base's triage rules applied to every case at once (bool columns)."""
         p = self.predictor
-        cause = self._leaf_columns()[0]
+        cause = self.column("cause")
         proba = self.probabilities
         cause_column = {c: k for k, c in enumerate(p.kb.cause_ids)}
         finding_column = {fid: j for j, fid in enumerate(p.kb.finding_ids)}
@@ -158,103 +266,228 @@ class Predictions(Sequence):
             return triage(p.kb, is_top=lambda c: cause == c, probability=lambda c: proba[:, cause_column[c]],
                           answer=lambda fid: self.X[:, finding_column[fid]])
 
-    def to_frame(self, *, explain: bool = True) -> "pd.DataFrame":
-        """One row per case, in order: cause, probability, top3, triage, red_flags, safety_net,
-        triage_reasons, path, error.
+    def triage_columns(self) -> tuple["np.ndarray", ...]:
+        """Per-case triage level, red flags (joined by ";"), safety net and reasons (each rule that
+        fired as "rule (level, how soon)", the most urgent first, joined by "; "), worked out once
+        per distinct set of fired rules (as :func:`~bicep_twitch.core.triage.triage` gives them
+        for that case), and kept for the other columns."""
+        if self._triage is None:
+            told = self.triage()
+            n = len(self)
+            fired = [told.doctor_cause_first | told.doctor_causes_likely] + [f for _, f in told.flags]
+            code = np.zeros(n, dtype=np.int64)
+            for k, f in enumerate(fired):
+                code |= np.broadcast_to(np.asarray(f, dtype=np.int64), (n,)) << k
+            unique, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+            columns: list[list[str]] = [[], [], [], []]
+            for k in first.tolist():
+                one = told.case(k)
+                for column, value in zip(columns, (one.level, ";".join(one.red_flags), one.safety_net,
+                                                   "; ".join(f"{r.rule} ({r.level}, {r.how_soon})" for r in one.reasons))):
+                    column.append(value)
+            self._triage = tuple(np.asarray(c, dtype=object)[inverse.reshape(-1)] if n else np.array([], dtype=object)
+                                 for c in columns)
+        return tuple(column.copy() for column in self._triage)
 
-        ``top3`` reads "cause 0.620; cause 0.200; cause 0.090"; ``red_flags`` is the finding ids
-        joined by ";"; ``triage_reasons`` each rule that fired as "rule (level, how soon)", the
-        most urgent first, joined by "; "; ``path`` the explanation's sentences joined by "; "
-        (left empty when ``explain`` is false, which is much faster); ``error`` is empty for good rows.
-        """
-        import pandas as pd
-
-        cause, prob, top3 = self._leaf_columns()
-        triage_column, red, net, why = self._triage_columns()
-        error = np.full(len(self), "", dtype=object)
+    def path_column(self) -> "np.ndarray":
+        """Each case's explanation: the path's sentences joined by ``"; "`` (slow: one walk a case)."""
+        tree, explainer = self.predictor.tree, self.predictor.explainer
         path = np.full(len(self), "", dtype=object)
-        if explain:
-            tree, explainer = self.predictor.tree, self.predictor.explainer
-            for k in range(len(self)):
-                if k not in self.errors:
-                    row = self.X[k].tolist()
-                    path[k] = "; ".join(s.text for s in explainer.steps(row, tree.decision_path(row)))
+        for k in range(len(self)):
+            if k not in self.errors:
+                row = self.X[k].tolist()
+                path[k] = "; ".join(s.text for s in explainer.steps(row, tree.decision_path(row)))
+        return path
+
+    def error_column(self) -> "np.ndarray":
+        """Each case's error message; empty for the cases that were read."""
+        error = np.full(len(self), "", dtype=object)
         for k, message in self.errors.items():
             error[k] = message
-        return pd.DataFrame(
-            {"cause": cause, "probability": prob, "top3": top3, "triage": triage_column, "red_flags": red,
-             "safety_net": net, "triage_reasons": why, "path": path, "error": error}
-        )
+        return error
 
-    def _triage_columns(self) -> tuple[np.ndarray, ...]:
-        """Per-case triage level, red flags, safety net and reasons, worked out once per distinct set
-        of fired rules (as :func:`~bicep_twitch.core.triage.triage` gives them for that case)."""
-        told = self.triage()
-        n = len(self)
-        fired = [told.doctor_cause_first | told.doctor_causes_likely] + [f for _, f in told.flags]
-        code = np.zeros(n, dtype=np.int64)
-        for k, f in enumerate(fired):
-            code |= np.broadcast_to(np.asarray(f, dtype=np.int64), (n,)) << k
-        unique, first, inverse = np.unique(code, return_index=True, return_inverse=True)
-        columns = [[], [], [], []]
-        for k in first.tolist():
-            one = told.case(k)
-            for column, value in zip(columns, (one.level, ";".join(one.red_flags), one.safety_net,
-                                               "; ".join(f"{r.rule} ({r.level}, {r.how_soon})" for r in one.reasons))):
-                column.append(value)
-        out = tuple(np.asarray(c, dtype=object)[inverse] if n else np.array([], dtype=object) for c in columns)
-        for k in self.errors:
-            for column in out:
-                column[k] = ""
-        return out
+    def to_frame(self, *, columns: Sequence[str] | None = None, explain: bool = False) -> "pd.DataFrame":
+        """One row per case, in order; by default cause, probability, top_causes, triage, red_flags, error.
 
-    def to_table(self, passthrough: Mapping[str, Sequence[str]] | None = None, *, top: int = TOP) -> "pd.DataFrame":
-        """The batch CSV: one row per case, in order, every value in a column of its own.
-
-        Columns: the ``passthrough`` columns as given (e.g. ``id``), then ``cause``,
-        ``probability``, ``triage``, ``red_flags``, ``safety_net``, ``triage_reasons`` (as in
-        :meth:`to_frame`), ``top1`` .. ``top{top}`` with
-        ``top1_probability`` .., one ``p_<cause id>`` per knowledge-base cause, ``path`` and
-        ``error``. A row with an error has only its passthrough columns and ``error`` filled.
+        Parameters
+        ----------
+        columns : sequence of str, optional
+            The columns, in order, from those of :func:`batch_columns`: ``cause``, ``probability``,
+            ``top_causes`` ("cause 0.620; cause 0.200; cause 0.090"), ``triage``, ``red_flags`` (finding
+            ids joined by ";"), ``top1`` .. ``top3`` and ``top1_probability`` .., ``p_<cause id>``,
+            ``path`` (the explanation's sentences joined by "; ") and ``error`` (empty for good
+            rows). A row that could not be read has only its ``error``.
+        explain : bool, default False
+            Add ``path`` (before ``error``). It walks every case's explanation, which takes
+            about 25 times as long as the rest of the table.
 
         Raises
         ------
         ValueError
-            A passthrough column has the name of an output column, or not one cell per case.
+            A column name is unknown (the message lists the allowed ones) or given twice.
         """
         import pandas as pd
 
-        base = self.to_frame()
+        names = list(FRAME_COLUMNS if columns is None else columns)
+        if explain and "path" not in names:
+            names.insert(names.index("error") if "error" in names else len(names), "path")
+        chosen = check_columns(self.predictor.kb, names)
+        return pd.DataFrame({c.name: self.column(c) for c in chosen}, index=range(len(self)))
+
+    def to_table(self, passthrough: Mapping[str, Sequence[str]] | None = None, *,
+                 columns: Sequence[str] | None = None) -> "pd.DataFrame":
+        """The batch CSV as a DataFrame: the ``passthrough`` columns as given (e.g. ``id``), then
+        ``columns`` (default: :func:`default_columns`, every column but ``top_causes`` and ``path``).
+
+        Raises
+        ------
+        ValueError
+            A passthrough column has the name of an output column or not one cell per case, or
+            a column name is unknown.
+        """
+        import pandas as pd
+
         n = len(self)
-        out: dict[str, Any] = {}
-        for name, cells in (passthrough or {}).items():
-            if len(cells) != n:
-                raise ValueError(f"passthrough column {name!r} has {len(cells)} cells for {n} cases")
-            out[name] = list(cells)
-        unique, inverse = np.unique(self.leaves, return_inverse=True)
-        ranked = [self.predictor.leaf(node).differential for node in unique.tolist()]
-        bad = np.fromiter(self.errors, dtype=np.intp)
-        columns: dict[str, Any] = {name: base[name] for name in ("cause", "probability", "triage", "red_flags",
-                                                                 "safety_net", "triage_reasons")}
-        for k in range(top):
-            cause = np.asarray([d[k][0] if k < len(d) else None for d in ranked], dtype=object)[inverse]
-            prob = np.asarray([d[k][1] if k < len(d) else np.nan for d in ranked], dtype=np.float64)[inverse]
-            cause[bad], prob[bad] = None, np.nan
-            columns[f"top{k + 1}"], columns[f"top{k + 1}_probability"] = cause, prob
-        proba = self.probabilities
-        for j, cause_id in enumerate(self.predictor.kb.cause_ids):
-            columns[f"p_{cause_id}"] = proba[:, j]
-        columns["path"], columns["error"] = base["path"], base["error"]
-        clash = sorted(set(out) & set(columns))
-        if clash:
-            raise ValueError(
-                f"the input column {clash[0]!r} has the name of an output column; rename it in the input"
-            )
-        out.update(columns)
+        chosen = check_columns(self.predictor.kb, list(default_columns(self.predictor.kb) if columns is None
+                                                       else columns))
+        out: dict[str, Any] = dict(check_passthrough(passthrough or {}, chosen, n))
+        out.update((c.name, self.column(c)) for c in chosen)
         return pd.DataFrame(out, index=range(n))
 
     def __repr__(self) -> str:
         return f"Predictions({len(self)} cases, {len(self.errors)} with errors)"
+
+
+def check_passthrough(passthrough: Mapping[str, Sequence[str]], columns: Sequence[Column],
+                      n: int | None = None) -> Mapping[str, Sequence[str]]:
+    """Check that passed-through columns clash with no output column and have ``n`` cells each."""
+    clash = sorted(set(passthrough) & {c.name for c in columns})
+    if clash:
+        raise ValueError(f"the input column {clash[0]!r} has the name of an output column; rename it in the input")
+    for name, cells in passthrough.items():
+        if n is not None and len(cells) != n:
+            raise ValueError(f"passthrough column {name!r} has {len(cells)} cells for {n} cases")
+    return passthrough
+
+
+def csv_cell(value: Any) -> str:
+    """A value as one CSV cell: empty for ``None`` and NaN, floats exactly (``repr``), quoted when needed.
+
+    Examples
+    --------
+    >>> [csv_cell(v) for v in (None, float("nan"), 0.25, "a,b", 'x "y" z', "plain")]
+    ['', '', '0.25', '"a,b"', '"x ""y"" z"', 'plain']
+    """
+    if value is None:
+        return ""
+    if type(value) is float:
+        return "" if value != value else repr(value)
+    text = str(value)
+    if any(ch in text for ch in _NEEDS_QUOTES):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+class CsvWriter:
+    """The batch CSV as text, a block of predictions at a time (``predict --input`` streams with it).
+
+    Runs of columns fixed by the leaf are formatted once per leaf and kept for the next
+    blocks, so a row costs a few string joins; the other columns are formatted once per
+    distinct value of the block.
+
+    Parameters
+    ----------
+    kb
+        The knowledge base (for the column list).
+    columns : sequence of str
+        The output columns, in order (see :func:`batch_columns`); a ``passthrough`` column named
+        here is written at that place.
+    passthrough : sequence of str
+        The input columns copied unread (e.g. ``id``); those not in ``columns`` come first.
+
+    Raises
+    ------
+    ValueError
+        A column is unknown or given twice, or a passthrough column has an output column's name.
+    """
+
+    def __init__(self, kb: Any, *, columns: Sequence[str], passthrough: Sequence[str] = ()):
+        passed = list(passthrough)
+        named = list(columns)
+        outputs = batch_columns(kb)
+        check_passthrough(dict.fromkeys(passed, ()), [outputs[name] for name in named if name in outputs])
+        chosen = check_columns(kb, [name for name in named if name not in passed])
+        if len(set(named)) != len(named):
+            twice = next(name for name in named if named.count(name) > 1)
+            raise ValueError(f"'columns' names the column {twice!r} twice; give each column once")
+        known = {c.name: c for c in chosen}
+        # Each group is one input column (a str), or a run of output columns fixed by the leaf
+        # (one text per leaf for all of them), or one other output column.
+        self.groups: list[str | list[Column]] = [name for name in passed if name not in named]
+        for name in named:
+            c = known.get(name)
+            if c is None:
+                self.groups.append(name)
+            elif self.groups and c.leaf is not None and isinstance(self.groups[-1], list) and self.groups[-1][-1].leaf:
+                self.groups[-1].append(c)
+            else:
+                self.groups.append([c])
+        self.names = [name for name in passed if name not in named] + named
+        self._leaf_text: list[dict[int, str]] = [{} for _ in self.groups]
+
+    def header(self) -> str:
+        return ",".join(csv_cell(name) for name in self.names) + "\n"
+
+    def text(self, predictions: Predictions, passthrough: Mapping[str, Sequence[str]] | None = None) -> str:
+        """The rows of one block, each ending with a newline (no header)."""
+        n = len(predictions)
+        cells = passthrough or {}
+        parts: list[Sequence[str]] = []
+        bad = predictions._bad() if predictions.errors else None
+        for group, known in zip(self.groups, self._leaf_text):
+            if isinstance(group, str):
+                part = _formatted(cells[group], n, group)
+            elif group[0].leaf is None:  # one column computed for the block
+                part = _formatted(predictions.column(group[0]), n, group[0].name)
+            else:
+                nodes, inverse = predictions.distinct_leaves()
+                for node in nodes:
+                    if node not in known:
+                        known[node] = ",".join(csv_cell(c.leaf(predictions.predictor, node)) for c in group)
+                texts = np.asarray([known[node] for node in nodes] or [""], dtype=object)[inverse]
+                if bad is not None:
+                    texts[bad] = "," * (len(group) - 1)
+                part = texts.tolist()
+            parts.append(part)
+        if not parts:
+            return ""
+        lines = [",".join(row) for row in zip(*parts)] if len(parts) > 1 else list(parts[0])
+        if len(self.names) == 1:  # a lone empty cell must not read as a blank line
+            lines = [line or '""' for line in lines]
+        return "\n".join(lines) + "\n" if lines else ""
+
+
+class _Texts(dict):
+    """Value -> its CSV cell, each distinct value formatted once, when first met."""
+
+    def __missing__(self, value: Any) -> str:
+        text = self[value] = csv_cell(value)
+        return text
+
+
+_NEEDS_QUOTES = (",", '"', "\n", "\r")
+
+
+def _formatted(values: Sequence[Any], n: int, name: str) -> list[str]:
+    """The cells of a column as CSV text."""
+    if len(values) != n:
+        raise ValueError(f"passthrough column {name!r} has {len(values)} cells for {n} cases")
+    values = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    if set(map(type, values)) == {str}:
+        joined = "\x00".join(values)
+        if not any(ch in joined for ch in _NEEDS_QUOTES):  # the usual case: every text is its cell
+            return values
+    return list(map(_Texts().__getitem__, values))
 
 
 def predict_encoded_many(predictor: Any, X: np.ndarray, errors: Mapping[int, str]) -> Predictions:
@@ -262,4 +495,7 @@ def predict_encoded_many(predictor: Any, X: np.ndarray, errors: Mapping[int, str
     return Predictions(predictor, X, apply(predictor, X), dict(errors))
 
 
-__all__ = ["Predictions", "TreeArrays", "apply", "tree_arrays", "is_dataframe", "predict_encoded_many", "TOP"]
+__all__ = [
+    "Predictions", "TreeArrays", "Column", "CsvWriter", "apply", "tree_arrays", "is_dataframe", "predict_encoded_many",
+    "batch_columns", "default_columns", "check_columns", "csv_cell", "TOP", "KEEP", "OPTIONAL_COLUMNS", "FRAME_COLUMNS",
+]
