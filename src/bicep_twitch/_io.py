@@ -25,13 +25,16 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import functools
 import hashlib
 import os
+import re
 import shutil
 import stat
+import sys
 import tempfile
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Collection, Iterator
 
 
 def _replace(src: str | Path, dst: str | Path) -> None:
@@ -235,14 +238,15 @@ def _check_replaceable(target: Path, parameter: str) -> None:
         )
 
 
-def _carry_over(target: Path, stage: Path) -> None:
-    """Bring every file of the old folder that the new set does not replace (pictures, a README)."""
+def _carry_over(target: Path, stage: Path, own_files: Collection[str] = ()) -> None:
+    """Bring every file of the old folder that the new set does not replace (a README), except
+    ``own_files``: files that describe one version (a picture of the old tree) go with it."""
     if not target.is_dir():
         return
     for entry in os.scandir(target):
         dst = stage / entry.name
-        if os.path.lexists(dst) or (entry.name.startswith(".") and entry.name.endswith(".tmp")):
-            continue  # replaced by the new set, or a temporary file of a killed run
+        if os.path.lexists(dst) or entry.name in own_files or (entry.name.startswith(".") and entry.name.endswith(".tmp")):
+            continue  # replaced by the new set, of the old version only, or a temporary file of a killed run
         if entry.is_symlink():
             os.symlink(os.readlink(entry.path), dst)
             continue
@@ -291,10 +295,13 @@ def _swap_in(stage: Path, target: Path) -> Path | None:
 
 
 @contextlib.contextmanager
-def replaced_folder(target: str | Path, *, parameter: str = "out") -> Iterator[Path]:
+def replaced_folder(
+    target: str | Path, *, parameter: str = "out", own_files: Collection[str] = ()
+) -> Iterator[Path]:
     """Yield an empty folder to write a complete new set into; on success it becomes ``target``.
 
-    Files of the old folder that the new set does not replace are carried over. On any error,
+    Files of the old folder that the new set does not replace are carried over, except
+    ``own_files`` (files that belong to one version: absent from the new set, they go). On any error,
     or a kill at any point, ``target`` stays the complete old folder (or absent, if it was);
     the staging folder of a killed run is removed by the next writer and ignored by readers.
 
@@ -324,7 +331,7 @@ def replaced_folder(target: str | Path, *, parameter: str = "out") -> Iterator[P
         try:
             os.chmod(stage, 0o755)  # mkdtemp's 0700 would hide the model from other users
             yield stage
-            _carry_over(target, stage)
+            _carry_over(target, stage, own_files)
             _fsync_folder(stage)
             old = _swap_in(stage, target)
             fsync_dir(target.parent)
@@ -338,9 +345,77 @@ def replaced_folder(target: str | Path, *, parameter: str = "out") -> Iterator[P
 # -- a user's output file ----------------------------------------------------------------------
 
 
+def write_all(write, data: bytes, *, where: str) -> None:
+    """Give ``data`` to ``write`` (``os.write`` on a descriptor, or a raw stream's ``write``) until
+    all of it is written: a short write (a disk filling up, an unbuffered stream) is continued,
+    and a write that takes nothing is an error, never dropped data.
+
+    Raises
+    ------
+    OSError
+        Naming ``where`` and the reason (``No space left on device``).
+    """
+    view = memoryview(data)
+    try:
+        while view:
+            n = write(view)
+            if not n:  # None from a non-blocking stream, 0 from a full one: nothing more goes in
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            view = view[n:]
+    except OSError as exc:
+        left = f"{len(view):,} of {len(data):,} bytes not written"
+        raise OSError(exc.errno, f"cannot write {where} ({exc.strerror or exc}; {left})") from None
+
+
+def write_stream(stream: IO | None, text: str, *, where: str = "stdout") -> None:
+    """Write ``text`` whole to a text stream (stdout), checking every write.
+
+    A text stream drops what its unbuffered binary layer (``PYTHONUNBUFFERED=1``) does not take
+    in one write; this writes through the binary layer in a loop instead, and flushes.
+
+    Raises
+    ------
+    OSError
+        The stream is closed, or writing failed (a full disk, a closed pipe).
+    """
+    if stream is None:  # started with the descriptor closed (`>&-`)
+        raise OSError(errno.EBADF, f"cannot write {where}: it is closed")
+    binary = getattr(stream, "buffer", None)
+    if binary is None:  # a stream of text only (io.StringIO)
+        stream.write(text)
+        return
+    stream.flush()
+    write_all(binary.write, text.encode(stream.encoding or "utf-8", stream.errors or "strict"), where=where)
+    binary.flush()
+
+
+_OWN_DESCRIPTOR = re.compile(r"/dev/(?:(stdout)|(stderr)|fd/([0-9]{1,6}))|/proc/(?:self|thread-self|[0-9]+)/fd/([0-9]{1,6})")
+
+
+def own_descriptor(target: str | Path) -> int | None:
+    """The open descriptor of this process that ``target`` names (``/dev/stdout``, ``/dev/fd/3``,
+    ``/proc/self/fd/1``), else ``None``.
+
+    Such a path is written through the descriptor the shell opened, as ``>>`` or a pipe set it
+    up: resolved to the file behind it, it would be replaced (losing what ``>>`` kept) or be
+    a name no one can open (``pipe:[N]``).
+    """
+    match = _OWN_DESCRIPTOR.fullmatch(str(target))
+    if match is None or (str(target).startswith("/proc/") and str(target).split("/")[2] not in
+                         ("self", "thread-self", str(os.getpid()))):
+        return None
+    fd = 1 if match[1] else 2 if match[2] else int(match[3] or match[4])
+    try:
+        os.fstat(fd)
+    except OSError:
+        return None
+    return fd
+
+
 def write_output(target: str | Path, data: bytes) -> None:
     """Write ``data`` to ``target``: a new or regular file is replaced whole, atomically; a
-    character device or a pipe is written to in place (never replaced by a regular file).
+    character device or a pipe is written to in place (never replaced by a regular file); a
+    path naming one of this process's descriptors (``/dev/stdout``) is written through it.
 
     A symlink is followed (its target is written), so give the resolved path or the link.
 
@@ -351,6 +426,13 @@ def write_output(target: str | Path, data: bytes) -> None:
     OSError
         Writing failed (a full disk); a replaced file then keeps its old content.
     """
+    fd = own_descriptor(target)
+    if fd is not None:
+        for stream in (sys.stdout, sys.stderr):  # what the process already wrote there goes first
+            if stream is not None:
+                stream.flush()
+        write_all(functools.partial(os.write, fd), data, where=repr(str(target)))
+        return
     target = Path(os.path.realpath(target))
     try:
         st = os.stat(target)
@@ -361,11 +443,7 @@ def write_output(target: str | Path, data: bytes) -> None:
             raise ValueError(f"'output' must be a file, a device or a pipe (got {str(target)!r})")
         fd = os.open(target, os.O_WRONLY | os.O_CLOEXEC)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-        except OSError as exc:
-            raise OSError(exc.errno, f"cannot write {str(target)!r} ({exc.strerror})") from None
+            write_all(functools.partial(os.write, fd), data, where=repr(str(target)))
         finally:
             os.close(fd)
         return

@@ -105,6 +105,8 @@ def render_tree(
 
 
 OVERVIEW_DEPTH = 4  # four levels of questions fit one screen with every word legible
+# What write_model_pictures draws: pictures of one model, never carried over to the next.
+MODEL_PICTURE_NAMES = tuple(f"{stem}.{kind}" for stem in ("tree", "tree-overview") for kind in ("svg", "png", "dot"))
 
 
 def write_model_pictures(model_dir: str | Path) -> dict[str, Path]:
@@ -113,7 +115,7 @@ def write_model_pictures(model_dir: str | Path) -> dict[str, Path]:
     ``tree.svg``, ``tree.png`` and ``tree.dot`` hold the whole tree (a large tree's PNG shows its
     shape; the SVG keeps every word for zooming), and ``tree-overview.*`` the top
     ``OVERVIEW_DEPTH`` levels with what lies below summarised: the picture a newcomer reads first.
-    The train command calls this after the model is exported.
+    The train command calls this on the staged model folder, before it replaces the old one.
 
     Examples
     --------
@@ -132,4 +134,5 @@ def write_model_pictures(model_dir: str | Path) -> dict[str, Path]:
     return {**paths, **{f"overview_{kind}": path for kind, path in overview.items()}}
 
 
-__all__ = ["render_tree", "write_model_pictures", "scene_to_files", "TreeAndWords", "OVERVIEW_DEPTH"]
+__all__ = ["render_tree", "write_model_pictures", "scene_to_files", "TreeAndWords", "OVERVIEW_DEPTH",
+           "MODEL_PICTURE_NAMES"]
