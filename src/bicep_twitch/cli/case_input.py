@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
 from .._errors import DataError, InvalidCaseError
 from ..core.cases import encode_case, parse_text, shown, unique_keys, unknown_finding_error
 from ..core.knowledge import KnowledgeBase
+from ..core.numbers import MAX_NUMBER_CHARS
 from .usage import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,6 +51,12 @@ def _nesting(text: str) -> int:
     return deepest
 
 
+def _json_int(text: str) -> int | str:
+    """A JSON integer; one of more digits than any number is kept as its text, which the number
+    reader then refuses naming the finding (int() would fail with advice for programmers)."""
+    return int(text) if len(text) <= MAX_NUMBER_CHARS else text
+
+
 def read_case_json(text: str, *, option: str = "--case") -> dict[str, Any]:
     """The JSON object of a case given on the command line (``option`` names where it came from).
 
@@ -64,7 +71,8 @@ def read_case_json(text: str, *, option: str = "--case") -> dict[str, Any]:
             f"(got JSON nested more than {MAX_JSON_DEPTH} levels deep)"
         )
     try:
-        case = json.loads(text, object_pairs_hook=functools.partial(unique_keys, what="finding", error=InvalidCaseError))
+        case = json.loads(text, object_pairs_hook=functools.partial(unique_keys, what="finding", error=InvalidCaseError),
+                          parse_int=_json_int)
     except json.JSONDecodeError as exc:
         raise InvalidCaseError(
             f"{option} must be a JSON object such as '{{\"movement\": \"spasm\"}}' (got invalid JSON: {exc})"

@@ -32,7 +32,7 @@ from typing import Any, Callable, TextIO
 
 from ..core.cases import decode_value, parse_text, shown
 from .._errors import InvalidCaseError
-from ..core.numbers import format_number
+from ..core.numbers import format_exact, format_number, read_number
 from ..core.knowledge import CHOICE, YES_NO, Finding, KnowledgeBase
 from ..core.model_folder import check_tree_matches
 from ..core.numbers import percent
@@ -262,15 +262,41 @@ def answer_error(f: Finding, text: str) -> str:
     if f.type == CHOICE:
         return f"{shown(text)} is not an answer to this question: please answer {' or '.join(f.choices)} {tail}"
     wanted = f"a number from {format_number(f.min)} to {format_number(f.max)} {f.unit}".rstrip()
-    try:
-        number = float(text)
-    except ValueError:
+    number = read_number(text.strip())  # the reader parse_text used: "٥" and "1_0" are no numbers here either
+    if number is None:
+        if text.strip().lower().lstrip("+-") in ("nan", "inf", "infinity"):
+            return f"{shown(text)} is not a number one can have: please answer {wanted} {tail}"
         return f"{shown(text)} is not a number: please answer {wanted} {tail}"
-    if number != number or number in (float("inf"), float("-inf")):
-        return f"{shown(text)} is not a number one can have: please answer {wanted} {tail}"
     side = f"less than {format_number(f.min)}" if number < f.min else f"more than {format_number(f.max)}"
     unit = f" {f.unit}" if f.unit else ""
-    return f"{format_number(number)} is {side}{unit}: please answer {wanted} {tail}"
+    return f"{format_exact(number)} is {side}{unit}: please answer {wanted} {tail}"
+
+
+MAX_ANSWER_CHARS = 1_000  # an answer is a word or a number; a longer line is a pasted file or a stream of junk
+
+
+class AnswerTooLong(Exception):
+    """An answer line longer than ``MAX_ANSWER_CHARS``: the questionnaire ends, exit status 2."""
+
+
+def read_answer_line(stdin: TextIO, number: int, *, limit: int = MAX_ANSWER_CHARS) -> str:
+    """One answer line from ``stdin``, read at most ``limit + 1`` characters at a time ('' at the end).
+
+    A longer line is refused unread beyond the limit and never echoed, so ``ask < /dev/zero``
+    or a 200 MB line costs neither memory nor time.
+
+    Raises
+    ------
+    AnswerTooLong
+        The line at question ``number`` is longer than ``limit`` characters.
+    """
+    line = stdin.readline(limit + 1)
+    if len(line) > limit and not (len(line) == limit + 1 and line.endswith("\n")):
+        raise AnswerTooLong(
+            f"the answer to question {number} is longer than {limit:,} characters (it starts {shown(line[:20])}); "
+            "an answer is a word or a number"
+        )
+    return line
 
 
 class Questionnaire:
@@ -389,7 +415,7 @@ class Questionnaire:
         rejected: list[str] = []
         while True:
             self._write(self.PROMPT)
-            line = self.stdin.readline()
+            line = read_answer_line(self.stdin, number)
             if not line:  # '' is end of input; an empty answer is '\n'
                 self._write("\n")  # end the prompt's line before the closing message
                 raise EndOfInput(f"input ended at question {number} ({f.name}), before a result was reached")
@@ -496,7 +522,7 @@ def ask(
     out.write("\n")
     try:
         walk = questionnaire.run()
-    except EndOfInput as exc:
+    except (EndOfInput, AnswerTooLong) as exc:
         err.write(f"bicep-twitch ask: {exc}; no result\n")
         return EXIT_INCOMPLETE
     except KeyboardInterrupt:
