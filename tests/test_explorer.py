@@ -105,7 +105,7 @@ def test_explore_command_with_another_model(tmp_path, toy_model, capsys):
     "args, status, message",
     [
         (["--out", "page.svg"], 2, r"'out' must be a file name ending in \.html \(got 'page\.svg'\)"),
-        (["--model", "no/such/model"], 1, r"no model at 'no/such/model'; train one"),  # as predict says it
+        (["--model", "no/such/model"], 2, r"no model at 'no/such/model'; train one"),  # as predict says it
     ],
 )
 def test_explore_command_bad_input(tmp_path, capsys, monkeypatch, args, status, message):

@@ -135,3 +135,19 @@ def test_a_missing_model_is_bad_input_like_a_missing_input(tmp_path):
     b = run("bt predict --input /nonexistent", tmp_path)
     assert (a.returncode, b.returncode) == (2, 2)
     assert "no model at '/nonexistent'" in a.stderr
+
+
+def test_a_one_column_csv_keeps_every_blank_row(tmp_path):
+    """Probe 3: spreadsheets write unknown cells of a one-column file as blank lines; 3 cases in, 3 rows out."""
+    (tmp_path / "one.csv").write_text("caffeine_cups_per_day\n3\n\n\n")
+    proc = run("bt predict --input one.csv", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == 1 + 3
+
+
+@pytest.mark.parametrize("option, value", [("--input", "one.csv"), ("--case", "{}"), ("--model", "models")])
+def test_an_option_given_twice_is_bad_usage(tmp_path, option, value):
+    """Probe 3: a repeated --input or --case silently kept only the last."""
+    (tmp_path / "one.csv").write_text("caffeine_cups_per_day\n3\n")
+    proc = run(f"bt predict {option} '{value}' {option} '{value}'", tmp_path)
+    assert proc.returncode == 2 and f"argument {option}: given twice; give it once" in proc.stderr

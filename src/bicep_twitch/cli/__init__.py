@@ -50,9 +50,25 @@ def _command(
 EXIT_STATUS = "exit status: 0 success, 2 bad input or bad usage (the message on stderr says why), 1 anything else"
 
 
+class _StoreOnce(argparse._StoreAction):
+    """An option with a value given twice is bad usage: argparse keeps the last one silently,
+    so ``--input a.csv --input b.csv`` predicted only b.csv."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001 - argparse's signature
+        given = namespace.__dict__.setdefault("_given", set())
+        if self.dest in given:
+            parser.error(f"argument {'/'.join(self.option_strings)}: given twice; give it once")
+        given.add(self.dest)
+        super().__call__(parser, namespace, values, option_string)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but --help and --version writes are checked: argparse ignores their OSError, so
-    ``--version > /dev/full`` printed nothing and exited 0."""
+    """argparse, but --help and --version writes are checked (argparse ignores their OSError, so
+    ``--version > /dev/full`` printed nothing and exited 0), and an option's value is given once."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _StoreOnce)  # every option added without an action
 
     def _print_message(self, message: str, file: Any = None) -> None:
         if message:

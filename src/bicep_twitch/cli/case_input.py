@@ -282,9 +282,13 @@ def _records(text: str, where: str) -> Iterator[tuple[int, list[str]]]:
 
 def _data_rows(records: Iterator[tuple[int, list[str]]], *, one_column: bool) -> Iterator[tuple[int, list[str]]]:
     """The data rows: the blank lines a file ends with are no rows; one inside is a row of no
-    fields (an error), except in a one-column file, where it is an empty cell (unknown)."""
+    fields (an error). In a one-column file every blank line is a row with an empty cell
+    (unknown), at the end too: that is how spreadsheets write a column of unknown cells."""
     pending = []
     for line, fields in records:
+        if not fields and one_column:
+            yield line, [""]
+            continue
         if not fields:
             pending.append((line, [""] if one_column else []))
             continue
