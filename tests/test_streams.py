@@ -151,3 +151,105 @@ def test_an_option_given_twice_is_bad_usage(tmp_path, option, value):
     (tmp_path / "one.csv").write_text("caffeine_cups_per_day\n3\n")
     proc = run(f"bt predict {option} '{value}' {option} '{value}'", tmp_path)
     assert proc.returncode == 2 and f"argument {option}: given twice; give it once" in proc.stderr
+
+
+# -- probe 5: one output rule for every command --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory) -> Path:
+    from bicep_twitch.data.generate import write_dataset
+
+    out = tmp_path_factory.mktemp("ds") / "ds"
+    write_dataset(out, n=300, seed=3)
+    return out
+
+
+def test_output_into_a_dataset_folder_is_refused(tmp_path, cases_csv, dataset):
+    before = (dataset / "train.csv").read_bytes()
+    proc = run(f"bt predict --input {cases_csv} --output {dataset}/train.csv", tmp_path)
+    assert proc.returncode == 2 and "written as one unit" in proc.stderr
+    assert (dataset / "train.csv").read_bytes() == before
+
+
+def test_output_onto_the_input_read_from_stdin_is_refused(tmp_path, cases_csv):
+    before = cases_csv.read_bytes()
+    proc = run(f"bt predict --input - --output {cases_csv} < {cases_csv}", tmp_path)
+    assert proc.returncode == 2 and "is the input file" in proc.stderr
+    assert cases_csv.read_bytes() == before
+
+
+@pytest.mark.parametrize("target, message", [("newdir/", "ends with '/'"), (".", "is a folder")])
+def test_output_naming_a_folder_is_refused(tmp_path, cases_csv, target, message):
+    for command in (f"bt predict --input {cases_csv} --output {target}", f"bt explore --out {target}"):
+        proc = run(command, tmp_path)
+        assert proc.returncode == 2 and message in proc.stderr and ".tmp" not in proc.stderr, proc.stderr
+    assert not (tmp_path / "newdir").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run the command as another user (setpriv)")
+def test_a_read_only_output_is_refused_as_the_shell_refuses_it(tmp_path, cases_csv):
+    """As an unprivileged user, as the shell's `>` would refuse it (root may write anything)."""
+    import shutil
+    import tempfile
+
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv is not installed")
+    where = Path(tempfile.mkdtemp(dir="/tmp"))  # pytest's own folders are 0700: nobody cannot enter them
+    try:
+        where.chmod(0o777)
+        shutil.copy(cases_csv, where / "cases.csv")
+        os.chmod(where / "cases.csv", 0o644)
+        out = where / "ro.csv"
+        out.write_text("mine\n")
+        out.chmod(0o444)
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *CLI, "predict", "--input",
+                   str(where / "cases.csv"), "--output", str(out)]
+        proc = subprocess.run(command, capture_output=True, text=True, cwd=where, timeout=300,
+                              env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        kept = out.read_text()
+    finally:
+        shutil.rmtree(where)
+    if "Permission denied" in proc.stderr and "ro.csv" not in proc.stderr:
+        pytest.skip(f"the package cannot be run as nobody here: {proc.stderr[-200:]}")
+    assert proc.returncode == 2 and "is read-only" in proc.stderr, proc.stderr
+    assert kept == "mine\n"
+
+
+def test_explore_follows_a_link_as_output_does(tmp_path):
+    (tmp_path / "real.html").write_text("old")
+    (tmp_path / "link.html").symlink_to("real.html")
+    proc = run("bt explore --out link.html", tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "link.html").is_symlink()
+    assert (tmp_path / "real.html").read_text().startswith("<!doctype html>")
+
+
+def test_render_replaces_none_of_its_files_when_one_cannot_be_written(tmp_path):
+    for name in ("case.svg", "case.dot"):
+        (tmp_path / name).write_text("old")
+    (tmp_path / "case.png").mkdir()
+    proc = run(f"bt render --case '{CASE}'", tmp_path)
+    assert proc.returncode == 2 and "is a folder" in proc.stderr
+    assert (tmp_path / "case.svg").read_text() == "old" and (tmp_path / "case.dot").read_text() == "old"
+
+
+def test_train_out_the_current_folder_is_refused(tmp_path, dataset):
+    proc = run(f"bt train --data {dataset} --out .", tmp_path)
+    assert proc.returncode == 2 and "must not be the current folder" in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("mode", [0o700, 0o2770])
+def test_a_replaced_folder_keeps_its_mode_and_group(tmp_path, mode):
+    from bicep_twitch.data.generate import write_dataset
+
+    out = tmp_path / "ds"
+    out.mkdir()
+    os.chown(out, -1, 65534) if os.geteuid() == 0 else None
+    out.chmod(mode)
+    before = out.stat()
+    write_dataset(out, n=200, seed=1)
+    after = out.stat()
+    assert after.st_ino != before.st_ino  # it was replaced
+    assert (oct(after.st_mode & 0o7777), after.st_gid) == (oct(mode), before.st_gid)

@@ -225,6 +225,14 @@ def _recover(target: Path) -> None:
 
 
 def _check_replaceable(target: Path, parameter: str) -> None:
+    cwd = Path(os.path.realpath(os.getcwd()))
+    if cwd == target or target in cwd.parents:
+        # Swapped away, the folder the command (and the shell that started it) stands in would
+        # be a deleted one: what it writes next goes nowhere.
+        raise ValueError(
+            f"'{parameter}' must not be the current folder or one holding it (got {str(target)!r}); "
+            "it is replaced as a whole: give a folder inside it, e.g. models"
+        )
     if not os.path.lexists(target):
         return
     if not target.is_dir() or target.is_symlink():
@@ -254,6 +262,19 @@ def _carry_over(target: Path, stage: Path, own_files: Collection[str] = ()) -> N
             os.link(entry.path, dst)  # the same file, no copy: it is never written in place
         except OSError:
             shutil.copy2(entry.path, dst)
+
+
+def _same_mode(target: Path, stage: Path) -> None:
+    """Give the new folder the old one's mode and group (0700 stays 0700, setgid 2770 stays), or
+    for a new folder what ``mkdir`` would give: mkdtemp's 0700 would hide a model from others."""
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        os.chmod(stage, 0o777 & ~_umask() | (os.stat(stage).st_mode & stat.S_ISGID))
+        return
+    with contextlib.suppress(PermissionError):  # a group we are not in: keep ours
+        os.chown(stage, -1, st.st_gid)
+    os.chmod(stage, stat.S_IMODE(st.st_mode))
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -329,7 +350,7 @@ def replaced_folder(
             shutil.rmtree(leftover, ignore_errors=True)
         stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.stage-", dir=target.parent))
         try:
-            os.chmod(stage, 0o755)  # mkdtemp's 0700 would hide the model from other users
+            _same_mode(target, stage)
             yield stage
             _carry_over(target, stage, own_files)
             _fsync_folder(stage)
@@ -410,6 +431,58 @@ def own_descriptor(target: str | Path) -> int | None:
     except OSError:
         return None
     return fd
+
+
+def check_output_file(
+    target: str | Path, *, parameter: str, inputs: Collection[str | int] = (), unit_markers: Collection[str] = (),
+    folder_made: bool = False,
+) -> Path:
+    """The one rule for a file a command writes (``--output``, ``--out``); returns the path to write.
+
+    Allowed: a new file, a regular file we may write (replaced whole, atomically; its mode kept),
+    a device or a pipe (written in place), a symlink to one of these (followed, never replaced),
+    and a path naming one of this process's descriptors (``/dev/stdout``: written through it).
+    Refused, before anything is written: a name ending in ``/`` or naming a folder, a file in a
+    missing folder, a read-only file (as the shell's ``>`` refuses it), a file of ``inputs``
+    (paths, or descriptors such as 0 for stdin), and a file inside a folder that is replaced as a
+    unit (one holding a ``unit_markers`` file, or, when markers are given, with a lock file beside it).
+
+    Raises
+    ------
+    ValueError
+        Naming ``parameter``, the path and what to do instead.
+    """
+    where = f"{parameter if parameter.startswith('-') else repr(parameter)} {str(target)[:200]!r}"
+    if own_descriptor(target) is not None:
+        return Path(target)
+    if str(target).endswith(("/", os.sep)):
+        raise ValueError(f"{where} ends with '/', so it names a folder; give a file name")
+    real = Path(os.path.realpath(target))
+    if real.is_dir():
+        raise ValueError(f"{where} is a folder; give a file name")
+    if not folder_made and not real.parent.is_dir():  # folder_made: the command creates it
+        raise ValueError(f"{where}: its folder {str(real.parent)!r} does not exist")
+    try:
+        st = os.stat(real)
+    except FileNotFoundError:
+        st = None
+    if st is not None and stat.S_ISREG(st.st_mode) and not os.access(real, os.W_OK):
+        raise ValueError(f"{where} is read-only; make it writable or write another file")
+    for source in inputs:
+        try:
+            other = os.fstat(source) if isinstance(source, int) else os.stat(source)
+        except OSError:
+            continue
+        if st is not None and stat.S_ISREG(st.st_mode) and (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
+            raise ValueError(f"{where} is the input file; write to another file")
+    folder = real.parent
+    if unit_markers and (any((folder / name).exists() for name in unit_markers)
+                         or (folder.parent / f".{folder.name}.lock").exists()):
+        raise ValueError(
+            f"{where} is in {str(folder)!r}, a folder that is written as one unit (a model or a dataset); "
+            "write elsewhere"
+        )
+    return real
 
 
 def write_output(target: str | Path, data: bytes) -> None:

@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from .._io import own_descriptor, write_output, write_stream
+from .._io import check_output_file, own_descriptor, write_output, write_stream
 from ..core.cases import shown
 from ..core.model_folder import META_NAME
 from .case_input import STDIO, case_from_args, read_cases_csv
@@ -107,6 +107,7 @@ def run_explore(args: argparse.Namespace) -> int:
     from ..draw.explorer import write_explorer
     from ..predict.predictor import Predictor
 
+    check_output_file(args.out, parameter="--out", folder_made=True)  # before the model is loaded and the page built
     path = write_explorer(Predictor.load(args.model), args.out)
     size = path.stat().st_size
     print(f"wrote {path} ({size / 1000:,.0f} kB); open it in a web browser (it works offline)")
@@ -186,18 +187,15 @@ def check_output_target(output: str, input_path: str, model_dir: Path) -> Path:
     Refused: a folder, the input file itself, and any file of a model folder (the one in use or
     another), which would then stop loading.
     """
-    if own_descriptor(output) is not None:  # /dev/stdout: written through the shell's descriptor
-        return Path(output)
-    real = Path(os.path.realpath(output))
-    where = f"--output {shown(output)}"
-    if not real.parent.is_dir():
-        raise UsageError(f"{where}: its folder does not exist")
-    if real.is_dir():
-        raise UsageError(f"{where} is a folder; give a file name")
-    if input_path != STDIO and real.exists() and os.path.exists(input_path) and os.path.samefile(real, input_path):
-        raise UsageError(f"{where} is the input file; write the predictions to another file")
-    if (real.parent / META_NAME).exists() or os.path.realpath(real.parent) == os.path.realpath(model_dir):
-        raise UsageError(f"{where} is in a model folder, which holds only the model; write elsewhere")
+    from ..data.generate import MANIFEST_NAME
+
+    try:
+        real = check_output_file(output, parameter="--output", inputs=[0 if input_path == STDIO else input_path],
+                                 unit_markers=(META_NAME, MANIFEST_NAME))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if own_descriptor(output) is None and os.path.realpath(real.parent) == os.path.realpath(model_dir):
+        raise UsageError(f"--output {shown(output)} is in a model folder, which holds only the model; write elsewhere")
     return real
 
 

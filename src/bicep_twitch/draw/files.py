@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple, Sequence
 
-from .._io import ensure_writable_dir, staged_files
+from .._io import check_output_file, ensure_writable_dir, staged_files
 from ..core.knowledge import KnowledgeBase, load_knowledge
 from ..core.model_folder import read_model_tree
 from ..core.tree import TreeData
@@ -28,6 +28,9 @@ def scene_to_files(scene: Scene, out_svg: str | Path) -> dict[str, Path]:
     if out_svg.suffix.lower() != ".svg":
         raise ValueError(f"'out' must be a file name ending in .svg (got {str(out_svg)!r})")
     folder = ensure_writable_dir(out_svg.parent, parameter="out")
+    names = {"svg": out_svg.name, "png": out_svg.with_suffix(".png").name, "dot": out_svg.with_suffix(".dot").name}
+    for name in names.values():  # all three checked before any is written: none replaced, or all
+        check_output_file(folder / name, parameter="out")
     layout = lay_out(scene, Measure())
     fig = draw_scene(scene, layout)
     svg = svg_bytes(fig, scene)
@@ -36,7 +39,6 @@ def scene_to_files(scene: Scene, out_svg: str | Path) -> dict[str, Path]:
             artist.words = False
     png = io.BytesIO()
     fig.savefig(png, format="png", dpi=png_dpi(layout.width, layout.height), metadata={"Software": None})
-    names = {"svg": out_svg.name, "png": out_svg.with_suffix(".png").name, "dot": out_svg.with_suffix(".dot").name}
     with staged_files(folder) as stage:
         stage[names["svg"]].write_bytes(svg)
         stage[names["png"]].write_bytes(png.getvalue())
