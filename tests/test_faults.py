@@ -278,3 +278,19 @@ def test_reading_a_dataset_in_a_place_without_a_lock_file(tmp_path, monkeypatch)
     with pytest.raises(PermissionError):
         with folder_lock(tmp_path / "data"):
             pass
+
+
+def test_a_lock_file_removed_mid_write_lets_no_second_swap_pass_unnoticed(tmp_path):
+    """Issue 21, probe 7: deleting the lock file mid-train let a second writer into the same folder;
+    now the first writer finds its lock gone before its swap and replaces nothing."""
+    out = tmp_path / "ds"
+    write_dataset(out, n=200, seed=1)
+    before = dataset_version(out)
+    with pytest.raises(FolderBusyError, match="was removed while this process was writing"):
+        with replaced_folder(out) as stage:
+            (stage / "x").write_text("first writer's file")
+            (tmp_path / ".ds.lock").unlink()  # what the probe did, mid-write
+            second = subprocess.run([sys.executable, "-m", "bicep_twitch", "generate", "--n", "300", "--seed", "2",
+                                     "--out", str(out)], capture_output=True, text=True, timeout=300)
+            assert second.returncode == 0, second.stderr  # the second writer got in and swapped
+    assert dataset_version(out) != before and not (out / "x").exists()  # the second's set, whole

@@ -181,8 +181,14 @@ def folder_lock(folder: str | Path, *, shared: bool = False) -> Iterator[None]:
         return
     try:
         _flock(fd, mode, folder)
+        if not _still_the_lock(fd, lock_path):  # removed between our open and our lock: take the new one
+            os.close(fd)
+            with folder_lock(folder, shared=shared):
+                yield
+            return
     except BaseException:
-        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.close(fd)
         raise
     if mode == fcntl.LOCK_EX:
         os.ftruncate(fd, 0)
@@ -193,6 +199,34 @@ def folder_lock(folder: str | Path, *, shared: bool = False) -> Iterator[None]:
     finally:
         del _held_locks[key]
         os.close(fd)  # releases the lock; the file stays (removing it would race the next writer)
+
+
+def _still_the_lock(fd: int, lock_path: Path) -> bool:
+    """Whether ``lock_path`` is still the file ``fd`` locks (nobody removed or replaced it)."""
+    try:
+        now = os.stat(lock_path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino)
+
+
+def check_lock_held(folder: str | Path) -> None:
+    """Before a swap: refuse when our lock file was removed meanwhile, which let a second writer in.
+
+    Raises
+    ------
+    FolderBusyError
+        The lock file of ``folder`` is not the one this process holds.
+    """
+    folder = Path(os.path.realpath(folder))
+    held = _held_locks.get(str(folder))
+    lock_path = folder.parent / f".{folder.name}.lock"
+    if held is not None and not _still_the_lock(held[0], lock_path):
+        raise FolderBusyError(
+            f"the lock file {str(lock_path)!r} was removed while this process was writing {str(folder)!r}, so "
+            "another writer may be at work there; nothing was replaced: run again once no other writer is"
+        )
 
 
 def _flock(fd: int, mode: int, folder: Path) -> None:
@@ -352,8 +386,10 @@ def replaced_folder(
         try:
             _same_mode(target, stage)
             yield stage
+            check_lock_held(target)
             _carry_over(target, stage, own_files)
             _fsync_folder(stage)
+            check_lock_held(target)
             old = _swap_in(stage, target)
             fsync_dir(target.parent)
         except BaseException:
