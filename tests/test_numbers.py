@@ -68,3 +68,24 @@ def test_ask_refuses_an_endless_or_huge_line_quickly(tmp_path, source):
     assert proc.returncode == 2
     assert b"longer than 1,000 characters" in proc.stderr
     assert len(proc.stdout) + len(proc.stderr) < 10_000  # never echoed back
+
+
+def test_a_complex_column_is_refused_not_cut_to_its_real_part():
+    """Issue 21, probe 7: complex values were accepted with their imaginary part dropped."""
+    import numpy as np
+    import pandas as pd
+
+    from bicep_twitch import Predictor
+
+    preds = Predictor.load().predict_many(pd.DataFrame({"stress_level": np.array([3 + 4j, 2 + 0j])}))
+    assert [r.error for r in preds] == ["'stress_level' must be a number from 0 to 10 (got (3+4j))",
+                                        "'stress_level' must be a number from 0 to 10 (got (2+0j))"]
+
+
+@pytest.mark.parametrize("cases", ["abc", b"abc"])
+def test_predict_many_of_a_string_is_one_clear_error(cases):
+    """Issue 21, probe 7: predict_many("abc") gave three error rows, one per letter."""
+    from bicep_twitch import Predictor
+
+    with pytest.raises(InvalidCaseError, match=r"predict_many takes a list of cases or a DataFrame \(got a "):
+        Predictor.load().predict_many(cases)
