@@ -181,15 +181,15 @@ def folder_lock(folder: str | Path, *, shared: bool = False) -> Iterator[None]:
         return
     try:
         _flock(fd, mode, folder)
-        if not _still_the_lock(fd, lock_path):  # removed between our open and our lock: take the new one
-            os.close(fd)
-            with folder_lock(folder, shared=shared):
-                yield
-            return
+        current = _still_the_lock(fd, lock_path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.close(fd)
+        os.close(fd)
         raise
+    if not current:  # removed between our open and our lock: take the one now at the path
+        os.close(fd)
+        with folder_lock(folder, shared=shared):
+            yield
+        return
     if mode == fcntl.LOCK_EX:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
