@@ -38,7 +38,7 @@ def test_generate_writes_the_files(tmp_path, capsys):
 
 
 def test_default_test_size_is_a_fifth(tmp_path, capsys):
-    assert main(["generate", "--n", "1_000", "--out", str(tmp_path)]) == 0
+    assert main(["generate", "--n", "1000", "--out", str(tmp_path)]) == 0
     manifest = json.loads((tmp_path / "manifest.json").read_text())
     assert (manifest["seed"], manifest["files"]["test"]["rows"]) == (0, 200)
 
@@ -48,11 +48,11 @@ def test_default_test_size_is_a_fifth(tmp_path, capsys):
     [
         ("--n", "0", "argument --n: must be at least 1 (got 0)"),
         ("--n", "-5", "argument --n: must be at least 1 (got -5)"),
-        ("--n", "many", "argument --n: must be a whole number (got 'many')"),
-        ("--n", "1.5", "argument --n: must be a whole number (got '1.5')"),
+        ("--n", "many", "argument --n: must be a whole number in digits 0-9 (got 'many')"),
+        ("--n", "1.5", "argument --n: must be a whole number in digits 0-9 (got '1.5')"),
         ("--n-test", "0", "argument --n-test: must be at least 1 (got 0)"),
-        ("--seed", "-1", "argument --seed: must be a whole number from 0 (got -1)"),
-        ("--seed", "x", "argument --seed: must be a whole number from 0 (got 'x')"),
+        ("--seed", "-1", "argument --seed: must be a whole number from 0 to 4294967295 (got -1)"),
+        ("--seed", "x", "argument --seed: must be a whole number from 0 to 4294967295 (got 'x')"),
     ],
 )
 def test_bad_options_exit_2(tmp_path, capsys, option, value, message):
@@ -64,11 +64,26 @@ def test_bad_options_exit_2(tmp_path, capsys, option, value, message):
     assert not (tmp_path / "d").exists()
 
 
-def test_seed_too_large_exits_2(tmp_path, capsys):
-    assert main(["generate", "--n", "10", "--seed", str(2**64), "--out", str(tmp_path)]) == 2
-    assert capsys.readouterr().err == (
-        f"bicep-twitch generate: error: 'seed' must be a whole number from 0 to {2**63 - 1} (got {2**64})\n"
-    )
+@pytest.mark.parametrize("command", ["generate", "train"])
+@pytest.mark.parametrize("seed", [str(2**32), "1_0", "٣", "9" * 5000])
+def test_seed_out_of_range_or_not_ascii_exits_2_before_any_work(tmp_path, capsys, command, seed):
+    """Issue 21, probe 7: a seed scikit-learn cannot take is refused up front, naming the option."""
+    with pytest.raises(SystemExit) as stop:
+        main([command, "--seed", seed, "--out", str(tmp_path / "o")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err.startswith(f"bicep-twitch {command}: error: argument --seed: must be a whole number from 0 to {2**32 - 1}")
+    assert "set_int_max_str_digits" not in err and len(err) < 200
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("n", ["1_0", "٣", "9" * 5000])
+def test_n_in_ascii_digits_only(tmp_path, capsys, n):
+    """Issue 21, probe 7: --n reads numbers as case values do ("1_0" and "٣" refused)."""
+    with pytest.raises(SystemExit):
+        main(["generate", "--n", n, "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert "argument --n: must be a whole number in digits 0-9" in err and "set_int_max_str_digits" not in err
 
 
 def test_unwritable_out_exits_2(tmp_path, capsys):

@@ -76,8 +76,9 @@ def test_bad_input_exits_2_with_the_message(capsys, toy_model, argv, message):
 
 
 def test_missing_model_says_how_to_train(capsys, tmp_path):
+    """A model folder that is not there is bad input (exit 2), as a missing --input is (issue 21, probe 7)."""
     status, _, err = run(capsys, "--model", tmp_path / "none", "--case", "{}")
-    assert status == 1 and "bicep-twitch train" in err and "Traceback" not in err
+    assert status == 2 and "bicep-twitch train" in err and "Traceback" not in err
 
 
 def test_tampered_model_is_refused(capsys, toy_model, tmp_path):

@@ -134,10 +134,13 @@ def test_dash_reads_stdin_and_writes_stdout(capsys, toy, toy_model, monkeypatch)
 
 
 def test_blank_lines(capsys, toy_model, tmp_path):
-    # Trailing blank lines are no rows; inside a one-column file a blank line is an unknown answer;
-    # inside a wider file it is a row of the wrong length, reported, never dropped.
+    # In a one-column file every blank line is an unknown answer, at the end too (issue 21: as
+    # spreadsheets write unknown cells); in a wider file trailing blank lines are no rows, and one
+    # inside is a row of the wrong length, reported, never dropped.
     status, rows, _ = run(capsys, toy_model, tmp_path, "weakness\nyes\n\nno\n\n\n")
-    assert status == 0 and len(rows) == 3 and rows[1]["error"] == ""
+    assert status == 0 and len(rows) == 5 and rows[1]["error"] == "" and rows[4]["error"] == ""
+    status, rows, _ = run(capsys, toy_model, tmp_path, "weakness,atrophy\nyes,no\nno,no\n\n\n")
+    assert status == 0 and len(rows) == 2
     status, rows, _ = run(capsys, toy_model, tmp_path, "weakness,atrophy\nyes,no\n\nno,no\n")
     assert status == 2 and len(rows) == 3 and rows[1]["error"].startswith("line 3: the row has 0 fields")
 

@@ -106,7 +106,7 @@ def test_explore_command_with_another_model(tmp_path, toy_model, capsys):
     "args, status, message",
     [
         (["--out", "page.svg"], 2, r"'out' must be a file name ending in \.html \(got 'page\.svg'\)"),
-        (["--model", "no/such/model"], 1, r"no model at 'no/such/model'; train one"),  # as predict says it
+        (["--model", "no/such/model"], 2, r"no model at 'no/such/model'; train one"),  # as predict says it
     ],
 )
 def test_explore_command_bad_input(tmp_path, capsys, monkeypatch, args, status, message):
@@ -125,7 +125,7 @@ def test_write_explorer_replaces_the_page_whole(tmp_path, predictor):
     assert [p.name for p in tmp_path.iterdir()] == [EXPLORER_NAME]
 
 
-def test_train_writes_the_page_and_a_failure_only_warns(small_data, tmp_path, monkeypatch):
+def test_train_writes_the_page_and_a_failure_fails_train(small_data, tmp_path, monkeypatch):
     import bicep_twitch.draw.explorer as explorer
 
     out = tmp_path / "m"
@@ -139,9 +139,9 @@ def test_train_writes_the_page_and_a_failure_only_warns(small_data, tmp_path, mo
     monkeypatch.setattr(explorer, "explorer_html", broken)
     again = tmp_path / "again"
     shutil.copytree(out, again)
-    with pytest.warns(RuntimeWarning, match=r"writing explorer\.html failed \(template missing\)"):
-        assert main(["train", "--data", str(small_data), "--out", str(again), "--seed", "3", "--no-pictures"]) == 0
-    assert (again / "bicep_twitch_tree.json").is_file()
+    before = {p.name: p.read_bytes() for p in again.iterdir()}
+    assert main(["train", "--data", str(small_data), "--out", str(again), "--seed", "4", "--no-pictures"]) == 1
+    assert {p.name: p.read_bytes() for p in again.iterdir()} == before  # the old model with its own page
 
 
 def _contrast(a: str, b: str) -> float:

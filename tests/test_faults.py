@@ -24,6 +24,7 @@ from bicep_twitch._io import FolderBusyError, folder_lock, replaced_folder
 from bicep_twitch.cli import main
 from bicep_twitch.data.datasets import load_split
 from bicep_twitch.data.generate import generate_cases, write_dataset
+from bicep_twitch.draw.explorer import explorer_data
 
 RUNNER = Path(__file__).with_name("fault_runner.py")
 KILLED = 99
@@ -113,9 +114,21 @@ def test_train_killed_at_every_rename_leaves_the_old_or_the_new_model(tmp_path, 
         tree_hash, p = predictions(Path(folder), cases)
         assert tree_hash in (old_hash, new_hash), (k, when)
         np.testing.assert_array_equal(p, old_p if tree_hash == old_hash else new_p)
-        if k == 1 and when == "before":
-            assert tree_hash == old_hash and (Path(folder) / "tree.svg").read_text() == "<svg>the old picture</svg>"
-    assert report["renames"] >= 2  # the swap, then the pictures
+        if tree_hash == old_hash:
+            assert (Path(folder) / "tree.svg").read_text() == "<svg>the old picture</svg>", (k, when)
+        else:  # issue 21, probe 1: the page and the pictures were swapped in with the model they show
+            assert page_tree(Path(folder)) == page_tree(Path(report["clean"])), (k, when)
+            assert (Path(folder) / "tree.svg").read_bytes() == (Path(report["clean"]) / "tree.svg").read_bytes()
+    assert page_tree(Path(report["clean"])) == explorer_data(Predictor.load(report["clean"]).tree,
+                                                             Predictor.load(report["clean"]).kb)["tree"]
+
+
+def page_tree(folder: Path):
+    """The tree embedded in a model folder's explorer.html."""
+    import re
+
+    html = (folder / "explorer.html").read_text(encoding="utf-8")
+    return json.loads(re.search(r'id="bicep-twitch-data">(.*?)</script>', html, re.S).group(1))["tree"]
 
 
 def test_a_failing_swap_keeps_the_old_model_and_says_so(tmp_path, old_data, old_model, monkeypatch, capsys):
@@ -265,3 +278,19 @@ def test_reading_a_dataset_in_a_place_without_a_lock_file(tmp_path, monkeypatch)
     with pytest.raises(PermissionError):
         with folder_lock(tmp_path / "data"):
             pass
+
+
+def test_a_lock_file_removed_mid_write_lets_no_second_swap_pass_unnoticed(tmp_path):
+    """Issue 21, probe 7: deleting the lock file mid-train let a second writer into the same folder;
+    now the first writer finds its lock gone before its swap and replaces nothing."""
+    out = tmp_path / "ds"
+    write_dataset(out, n=200, seed=1)
+    before = dataset_version(out)
+    with pytest.raises(FolderBusyError, match="was removed while this process was writing"):
+        with replaced_folder(out) as stage:
+            (stage / "x").write_text("first writer's file")
+            (tmp_path / ".ds.lock").unlink()  # what the probe did, mid-write
+            second = subprocess.run([sys.executable, "-m", "bicep_twitch", "generate", "--n", "300", "--seed", "2",
+                                     "--out", str(out)], capture_output=True, text=True, timeout=300)
+            assert second.returncode == 0, second.stderr  # the second writer got in and swapped
+    assert dataset_version(out) != before and not (out / "x").exists()  # the second's set, whole

@@ -203,7 +203,7 @@ def test_bad_n_names_the_parameter(n):
 
 @pytest.mark.parametrize("seed", [-1, 1.5, "7", None, True, 2**64])
 def test_bad_seed_names_the_parameter(seed):
-    message = rf"^'seed' must be a whole number from 0 to {2**63 - 1} \(got "
+    message = rf"^'seed' must be a whole number from 0 to {2**32 - 1} \(got "
     with pytest.raises(ValueError, match=message):
         generate_cases(10, seed=seed)
     with pytest.raises(ValueError, match=message):

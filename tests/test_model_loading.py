@@ -167,3 +167,49 @@ def test_generate_refuses_more_cases_than_disk_and_time_allow(capsys, tmp_path, 
     status = main(["generate", "--n", n, "--out", str(tmp_path / "d")])
     err = capsys.readouterr().err
     assert status == 2 and "'n' must be" in err and not (tmp_path / "d" / "manifest.json").exists()
+
+
+def _chain(raw: dict, splits: int) -> None:
+    """Make ``raw`` a valid chain of ``splits`` splits: each node's left child a leaf, its right the next split."""
+    n = 2 * splits + 1
+    left, right = [-1] * n, [-1] * n
+    for k in range(splits):
+        left[2 * k], right[2 * k] = 2 * k + 1, 2 * k + 2
+    value = raw["value"][0]
+    raw.update(children_left=left, children_right=right, feature=[0] * n, threshold=[0.5] * n,
+               missing_go_to_left=[1] * n, value=[value] * n, n_samples=[10] * n)
+
+
+def _balanced(raw: dict, levels: int) -> None:
+    """A full tree of ``levels`` levels below the root, in breadth-first order (children after parents)."""
+    n = 2 ** (levels + 1) - 1
+    inner = 2 ** levels - 1
+    left = [2 * i + 1 if i < inner else -1 for i in range(n)]
+    right = [2 * i + 2 if i < inner else -1 for i in range(n)]
+    value = raw["value"][0]
+    raw.update(children_left=left, children_right=right, feature=[0] * n, threshold=[0.5] * n,
+               missing_go_to_left=[1] * n, value=[value] * n, n_samples=[10] * n)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t: _chain(t, 65), "splits at depth 64; a tree may be at most 64 deep"),
+        (lambda t: _chain(t, 150_000), "the tree has 300,001 nodes, more than the 65,535 a tree may have"),  # 44 MB
+        (lambda t: _balanced(t, 16), "the tree has 131,071 nodes, more than the 65,535"),
+    ],
+)
+def test_depth_and_node_count_are_bounded_on_load(capsys, toy_model, tmp_path, change, message):
+    """Issue 21, probe 6: a crafted but valid tree (correct hashes) cost 25 s and 3 GB to predict."""
+    model = copy(toy_model, tmp_path)
+    plant_tree(model, change)
+    with pytest.raises(ModelIntegrityError, match=message):
+        Predictor.load(model)
+    status, err = predict_status(capsys, model)
+    assert status == 2 and message in err
+
+
+def test_a_tree_at_the_bounds_loads(toy_model, tmp_path):
+    model = copy(toy_model, tmp_path)
+    plant_tree(model, lambda t: _chain(t, 64))
+    assert Predictor.load(model).tree.depth() == 64

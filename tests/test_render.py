@@ -343,7 +343,7 @@ def test_render_command_bad_input_exits_2(small_model, tmp_path, capsys, extra, 
 def test_render_command_missing_model_says_how_to_train(tmp_path, capsys):
     status = main(["render", "--model", str(tmp_path / "nothing"), "--out", str(tmp_path / "t.svg")])
     err = capsys.readouterr().err
-    assert status == 1 and "no model at" in err and re.search(r"bicep-twitch train", err)
+    assert status == 2 and "no model at" in err and re.search(r"bicep-twitch train", err)
 
 
 def test_render_command_depth_must_be_positive(small_model, tmp_path, capsys):

@@ -457,18 +457,34 @@ def test_bad_seed(tiny_data, tmp_path):
         train_model(tiny_data, tmp_path / "m", seed=-1)
 
 
-def test_a_failing_picture_only_warns(tiny_data, tmp_path, monkeypatch):
+def test_a_failing_picture_fails_train_and_keeps_the_old_folder_whole(tiny_data, tmp_path, monkeypatch, capsys):
+    """Issue 21, probe 1: the pictures are drawn in the staged folder; failing, nothing is swapped."""
     import bicep_twitch.draw.files as draw_files
+
+    out = tmp_path / "m"
+    assert main(["train", "--data", str(tiny_data), "--out", str(out), "--seed", "5"]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert "tree.svg" in before and "explorer.html" in before
 
     def broken(model_dir):
         raise RuntimeError("no fonts")
 
     monkeypatch.setattr(draw_files, "write_model_pictures", broken)
-    with pytest.warns(RuntimeWarning, match=r"drawing the tree failed \(no fonts\)"):
-        status = main(["train", "--data", str(tiny_data), "--out", str(tmp_path / "m"), "--seed", "5"])
-    record = json.loads((tmp_path / "m" / META_NAME).read_text())
-    assert status == 0 and (tmp_path / "m" / META_NAME).is_file() and record["seed"] == 5
+    capsys.readouterr()
+    assert main(["train", "--data", str(tiny_data), "--out", str(out), "--seed", "6"]) == 1
+    assert "no fonts" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".m.") and not p.name.endswith(".lock")] == []
 
+
+def test_no_pictures_drops_the_old_models_pictures(tiny_data, tmp_path):
+    out = tmp_path / "m"
+    assert main(["train", "--data", str(tiny_data), "--out", str(out), "--seed", "5"]) == 0
+    (out / "notes.txt").write_text("mine")
+    assert main(["train", "--data", str(tiny_data), "--out", str(out), "--seed", "6", "--no-pictures"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert "tree.svg" not in names and "tree-overview.png" not in names  # they showed the old tree
+    assert "notes.txt" in names and "explorer.html" in names
 
 # --------------------------------------------------------------------------------------------
 # The command

@@ -26,13 +26,16 @@ import contextlib
 import ctypes
 import errno
 import fcntl
+import functools
 import hashlib
 import os
+import re
 import shutil
 import stat
+import sys
 import tempfile
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Collection, Iterator
 
 
 def _replace(src: str | Path, dst: str | Path) -> None:
@@ -179,9 +182,15 @@ def folder_lock(folder: str | Path, *, shared: bool = False) -> Iterator[None]:
         return
     try:
         _flock(fd, mode, folder)
+        current = _still_the_lock(fd, lock_path)
     except BaseException:
         os.close(fd)
         raise
+    if not current:  # removed between our open and our lock: take the one now at the path
+        os.close(fd)
+        with folder_lock(folder, shared=shared):
+            yield
+        return
     if mode == fcntl.LOCK_EX:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
@@ -191,6 +200,34 @@ def folder_lock(folder: str | Path, *, shared: bool = False) -> Iterator[None]:
     finally:
         del _held_locks[key]
         os.close(fd)  # releases the lock; the file stays (removing it would race the next writer)
+
+
+def _still_the_lock(fd: int, lock_path: Path) -> bool:
+    """Whether ``lock_path`` is still the file ``fd`` locks (nobody removed or replaced it)."""
+    try:
+        now = os.stat(lock_path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino)
+
+
+def check_lock_held(folder: str | Path) -> None:
+    """Before a swap: refuse when our lock file was removed meanwhile, which let a second writer in.
+
+    Raises
+    ------
+    FolderBusyError
+        The lock file of ``folder`` is not the one this process holds.
+    """
+    folder = Path(os.path.realpath(folder))
+    held = _held_locks.get(str(folder))
+    lock_path = folder.parent / f".{folder.name}.lock"
+    if held is not None and not _still_the_lock(held[0], lock_path):
+        raise FolderBusyError(
+            f"the lock file {str(lock_path)!r} was removed while this process was writing {str(folder)!r}, so "
+            "another writer may be at work there; nothing was replaced: run again once no other writer is"
+        )
 
 
 def _flock(fd: int, mode: int, folder: Path) -> None:
@@ -223,6 +260,14 @@ def _recover(target: Path) -> None:
 
 
 def _check_replaceable(target: Path, parameter: str) -> None:
+    cwd = Path(os.path.realpath(os.getcwd()))
+    if cwd == target or target in cwd.parents:
+        # Swapped away, the folder the command (and the shell that started it) stands in would
+        # be a deleted one: what it writes next goes nowhere.
+        raise ValueError(
+            f"'{parameter}' must not be the current folder or one holding it (got {str(target)!r}); "
+            "it is replaced as a whole: give a folder inside it, e.g. models"
+        )
     if not os.path.lexists(target):
         return
     if not target.is_dir() or target.is_symlink():
@@ -236,14 +281,15 @@ def _check_replaceable(target: Path, parameter: str) -> None:
         )
 
 
-def _carry_over(target: Path, stage: Path) -> None:
-    """Bring every file of the old folder that the new set does not replace (pictures, a README)."""
+def _carry_over(target: Path, stage: Path, own_files: Collection[str] = ()) -> None:
+    """Bring every file of the old folder that the new set does not replace (a README), except
+    ``own_files``: files that describe one version (a picture of the old tree) go with it."""
     if not target.is_dir():
         return
     for entry in os.scandir(target):
         dst = stage / entry.name
-        if os.path.lexists(dst) or (entry.name.startswith(".") and entry.name.endswith(".tmp")):
-            continue  # replaced by the new set, or a temporary file of a killed run
+        if os.path.lexists(dst) or entry.name in own_files or (entry.name.startswith(".") and entry.name.endswith(".tmp")):
+            continue  # replaced by the new set, of the old version only, or a temporary file of a killed run
         if entry.is_symlink():
             os.symlink(os.readlink(entry.path), dst)
             continue
@@ -251,6 +297,19 @@ def _carry_over(target: Path, stage: Path) -> None:
             os.link(entry.path, dst)  # the same file, no copy: it is never written in place
         except OSError:
             shutil.copy2(entry.path, dst)
+
+
+def _same_mode(target: Path, stage: Path) -> None:
+    """Give the new folder the old one's mode and group (0700 stays 0700, setgid 2770 stays), or
+    for a new folder what ``mkdir`` would give: mkdtemp's 0700 would hide a model from others."""
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        os.chmod(stage, 0o777 & ~_umask() | (os.stat(stage).st_mode & stat.S_ISGID))
+        return
+    with contextlib.suppress(PermissionError):  # a group we are not in: keep ours
+        os.chown(stage, -1, st.st_gid)
+    os.chmod(stage, stat.S_IMODE(st.st_mode))
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -292,10 +351,13 @@ def _swap_in(stage: Path, target: Path) -> Path | None:
 
 
 @contextlib.contextmanager
-def replaced_folder(target: str | Path, *, parameter: str = "out") -> Iterator[Path]:
+def replaced_folder(
+    target: str | Path, *, parameter: str = "out", own_files: Collection[str] = ()
+) -> Iterator[Path]:
     """Yield an empty folder to write a complete new set into; on success it becomes ``target``.
 
-    Files of the old folder that the new set does not replace are carried over. On any error,
+    Files of the old folder that the new set does not replace are carried over, except
+    ``own_files`` (files that belong to one version: absent from the new set, they go). On any error,
     or a kill at any point, ``target`` stays the complete old folder (or absent, if it was);
     the staging folder of a killed run is removed by the next writer and ignored by readers.
 
@@ -323,10 +385,12 @@ def replaced_folder(target: str | Path, *, parameter: str = "out") -> Iterator[P
             shutil.rmtree(leftover, ignore_errors=True)
         stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.stage-", dir=target.parent))
         try:
-            os.chmod(stage, 0o755)  # mkdtemp's 0700 would hide the model from other users
+            _same_mode(target, stage)
             yield stage
-            _carry_over(target, stage)
+            check_lock_held(target)
+            _carry_over(target, stage, own_files)
             _fsync_folder(stage)
+            check_lock_held(target)
             old = _swap_in(stage, target)
             fsync_dir(target.parent)
         except BaseException:
@@ -339,9 +403,129 @@ def replaced_folder(target: str | Path, *, parameter: str = "out") -> Iterator[P
 # -- a user's output file ----------------------------------------------------------------------
 
 
+def write_all(write, data: bytes, *, where: str) -> None:
+    """Give ``data`` to ``write`` (``os.write`` on a descriptor, or a raw stream's ``write``) until
+    all of it is written: a short write (a disk filling up, an unbuffered stream) is continued,
+    and a write that takes nothing is an error, never dropped data.
+
+    Raises
+    ------
+    OSError
+        Naming ``where`` and the reason (``No space left on device``).
+    """
+    view = memoryview(data)
+    try:
+        while view:
+            n = write(view)
+            if not n:  # None from a non-blocking stream, 0 from a full one: nothing more goes in
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            view = view[n:]
+    except OSError as exc:
+        left = f"{len(view):,} of {len(data):,} bytes not written"
+        raise OSError(exc.errno, f"cannot write {where} ({exc.strerror or exc}; {left})") from None
+
+
+def write_stream(stream: IO | None, text: str, *, where: str = "stdout") -> None:
+    """Write ``text`` whole to a text stream (stdout), checking every write.
+
+    A text stream drops what its unbuffered binary layer (``PYTHONUNBUFFERED=1``) does not take
+    in one write; this writes through the binary layer in a loop instead, and flushes.
+
+    Raises
+    ------
+    OSError
+        The stream is closed, or writing failed (a full disk, a closed pipe).
+    """
+    if stream is None:  # started with the descriptor closed (`>&-`)
+        raise OSError(errno.EBADF, f"cannot write {where}: it is closed")
+    binary = getattr(stream, "buffer", None)
+    if binary is None:  # a stream of text only (io.StringIO)
+        stream.write(text)
+        return
+    stream.flush()
+    write_all(binary.write, text.encode(stream.encoding or "utf-8", stream.errors or "strict"), where=where)
+    binary.flush()
+
+
+_OWN_DESCRIPTOR = re.compile(r"/dev/(?:(stdout)|(stderr)|fd/([0-9]{1,6}))|/proc/(?:self|thread-self|[0-9]+)/fd/([0-9]{1,6})")
+
+
+def own_descriptor(target: str | Path) -> int | None:
+    """The open descriptor of this process that ``target`` names (``/dev/stdout``, ``/dev/fd/3``,
+    ``/proc/self/fd/1``), else ``None``.
+
+    Such a path is written through the descriptor the shell opened, as ``>>`` or a pipe set it
+    up: resolved to the file behind it, it would be replaced (losing what ``>>`` kept) or be
+    a name no one can open (``pipe:[N]``).
+    """
+    match = _OWN_DESCRIPTOR.fullmatch(str(target))
+    if match is None or (str(target).startswith("/proc/") and str(target).split("/")[2] not in
+                         ("self", "thread-self", str(os.getpid()))):
+        return None
+    fd = 1 if match[1] else 2 if match[2] else int(match[3] or match[4])
+    try:
+        os.fstat(fd)
+    except OSError:
+        return None
+    return fd
+
+
+def check_output_file(
+    target: str | Path, *, parameter: str, inputs: Collection[str | int] = (), unit_markers: Collection[str] = (),
+    folder_made: bool = False,
+) -> Path:
+    """The one rule for a file a command writes (``--output``, ``--out``); returns the path to write.
+
+    Allowed: a new file, a regular file we may write (replaced whole, atomically; its mode kept),
+    a device or a pipe (written in place), a symlink to one of these (followed, never replaced),
+    and a path naming one of this process's descriptors (``/dev/stdout``: written through it).
+    Refused, before anything is written: a name ending in ``/`` or naming a folder, a file in a
+    missing folder, a read-only file (as the shell's ``>`` refuses it), a file of ``inputs``
+    (paths, or descriptors such as 0 for stdin), and a file inside a folder that is replaced as a
+    unit (one holding a ``unit_markers`` file, or, when markers are given, with a lock file beside it).
+
+    Raises
+    ------
+    ValueError
+        Naming ``parameter``, the path and what to do instead.
+    """
+    where = f"{parameter if parameter.startswith('-') else repr(parameter)} {str(target)[:200]!r}"
+    if own_descriptor(target) is not None:
+        return Path(target)
+    if str(target).endswith(("/", os.sep)):
+        raise ValueError(f"{where} ends with '/', so it names a folder; give a file name")
+    real = Path(os.path.realpath(target))
+    if real.is_dir():
+        raise ValueError(f"{where} is a folder; give a file name")
+    if not folder_made and not real.parent.is_dir():  # folder_made: the command creates it
+        raise ValueError(f"{where}: its folder {str(real.parent)!r} does not exist")
+    try:
+        st = os.stat(real)
+    except FileNotFoundError:
+        st = None
+    if st is not None and stat.S_ISREG(st.st_mode) and not os.access(real, os.W_OK):
+        raise ValueError(f"{where} is read-only; make it writable or write another file")
+    for source in inputs:
+        try:
+            other = os.fstat(source) if isinstance(source, int) else os.stat(source)
+        except OSError:
+            continue
+        if st is not None and stat.S_ISREG(st.st_mode) and (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
+            raise ValueError(f"{where} is the input file; write to another file")
+    folder = real.parent
+    if unit_markers and (any((folder / name).exists() for name in unit_markers)
+                         or (folder.parent / f".{folder.name}.lock").exists()):
+        raise ValueError(
+            f"{where} is in {str(folder)!r}, a folder that is written as one unit (a model or a dataset); "
+            "write elsewhere"
+        )
+    return real
+
+
 def write_output(target: str | Path, data: bytes) -> None:
     """Write ``data`` to ``target``: a new or regular file is replaced whole, atomically; a
-    character device or a pipe is written to in place (never replaced by a regular file).
+    character device or a pipe is written to in place (never replaced by a regular file); a
+    path naming one of this process's descriptors (``/dev/stdout``) is written through it.
 
     A symlink is followed (its target is written), so give the resolved path or the link.
 
@@ -363,12 +547,7 @@ class _InPlace:
         self.fd, self.target = fd, target
 
     def write(self, data: bytes) -> None:
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(self.fd, view):]
-        except OSError as exc:
-            raise OSError(exc.errno, f"cannot write {str(self.target)!r} ({exc.strerror})") from None
+        write_all(functools.partial(os.write, self.fd), data, where=repr(str(self.target)))
 
 
 @contextlib.contextmanager
@@ -378,6 +557,13 @@ def open_output(target: str | Path) -> Iterator:
     exception (else it keeps its old content, or is not created); a device or a pipe gets each
     piece as it is written.
     """
+    fd = own_descriptor(target)
+    if fd is not None:
+        for stream in (sys.stdout, sys.stderr):  # what the process already wrote there goes first
+            if stream is not None:
+                stream.flush()
+        yield _InPlace(fd, Path(target))
+        return
     target = Path(os.path.realpath(target))
     try:
         st = os.stat(target)

@@ -7,14 +7,16 @@ Each subcommand imports only what it needs, so ``predict`` starts without scikit
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any, Callable, Sequence
 
-from .._errors import DataError, InvalidCaseError
+from .._errors import DataError, InvalidCaseError, ModelNotFoundError
+from .._io import write_stream
 from .._version import __version__
 from ..core.model_folder import WORKING_MODEL_DIR
 from . import commands, findings
-from .usage import EXIT_BAD_INPUT, EXIT_FAILURE, UsageError, positive_int, seed_number
+from .usage import EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_OK, UsageError, positive_int, seed_number
 
 
 MODEL_HELP = (
@@ -48,8 +50,34 @@ def _command(
 EXIT_STATUS = "exit status: 0 success, 2 bad input or bad usage (the message on stderr says why), 1 anything else"
 
 
+class _StoreOnce(argparse._StoreAction):
+    """An option with a value given twice is bad usage: argparse keeps the last one silently,
+    so ``--input a.csv --input b.csv`` predicted only b.csv."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001 - argparse's signature
+        given = namespace.__dict__.setdefault("_given", set())
+        if self.dest in given:
+            parser.error(f"argument {'/'.join(self.option_strings)}: given twice; give it once")
+        given.add(self.dest)
+        super().__call__(parser, namespace, values, option_string)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but --help and --version writes are checked (argparse ignores their OSError, so
+    ``--version > /dev/full`` printed nothing and exited 0), and an option's value is given once."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _StoreOnce)  # every option added without an action
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:
+            stream = file or sys.stderr
+            write_stream(stream, message, where="stdout" if stream is sys.stdout else "stderr")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="bicep-twitch",
         description="Rank the likely causes of a twitching biceps, explain why, and say when to see a doctor.\n"
         "Not a diagnosis: only a doctor who examines you can say what is wrong.",
@@ -182,6 +210,59 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    _guard_standard_descriptors()
+    try:
+        status = _main(argv)
+    except SystemExit as exc:  # argparse: --help, --version (0) and bad usage (2), as argparse ends
+        raise SystemExit(_flush_stdout(exc.code if isinstance(exc.code, int) else
+                                       EXIT_OK if exc.code is None else EXIT_BAD_INPUT)) from None
+    except OSError as exc:  # --help or --version could not be written
+        print(f"bicep-twitch: error: {exc.strerror or exc}", file=sys.stderr)
+        status = EXIT_FAILURE
+    return _flush_stdout(status)
+
+
+def _guard_standard_descriptors() -> None:
+    """Keep descriptors 0-2 taken when the shell closed them (``2>&-``), and stderr a real stream.
+
+    With stderr closed Python sets ``sys.stderr`` to None, and ``print(..., file=None)`` prints
+    to stdout: the notes would land in the JSON or the CSV. And the first file opened would get
+    the free descriptor, so writing "stderr" would write into it. A closed stdout stays None, so
+    writing a result fails clearly (exit 1) instead of vanishing.
+    """
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            devnull = os.open(os.devnull, os.O_RDWR)  # the lowest free descriptor: this one
+            if devnull != fd:
+                os.dup2(devnull, fd)
+                os.close(devnull)
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
+
+
+def _flush_stdout(status: int) -> int:
+    """Flush stdout before Python's exit does: a full disk or a reader that stopped reading is
+    exit 1 with one line on stderr, not status 120 and "Exception ignored in ..."."""
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except OSError as exc:
+        reason = "its reader closed it" if isinstance(exc, BrokenPipeError) else exc.strerror or str(exc)
+        try:
+            print(f"bicep-twitch: error: cannot write stdout ({reason})", file=sys.stderr)
+        except OSError:
+            pass
+        # What stays in the buffer can never be written; Python's own flush at exit must not try again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_FAILURE
+    return status
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # bad usage: argparse prints it and exits 2
     if args.command is None:
@@ -192,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Callable[[argparse.Namespace], int] = args.run
     try:
         return run(args)
-    except (InvalidCaseError, DataError, UsageError, PermissionError) as exc:
+    except (InvalidCaseError, DataError, UsageError, PermissionError, ModelNotFoundError) as exc:
         print(f"bicep-twitch {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ValueError as exc:  # parameter checks in the API raise ValueError naming the parameter
@@ -201,6 +282,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"bicep-twitch {args.command}: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a full disk, a closed pipe: the reason without "[Errno 28]"
+        print(f"bicep-twitch {args.command}: error: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except Exception as exc:  # noqa: BLE001 - the contract: anything else is exit 1, without a traceback
         print(f"bicep-twitch {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_FAILURE

@@ -10,7 +10,7 @@ import json
 from typing import Any, TextIO
 
 from ..core.cases import decode_value
-from ..predict.ask import EndOfInput, Questionnaire, implied_preconditions
+from ..predict.ask import AnswerTooLong, EndOfInput, Questionnaire, implied_preconditions
 from ..predict.result import format_result_text
 from .usage import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK
 
@@ -53,7 +53,7 @@ def ask(
     out.write("\n")
     try:
         walk = questionnaire.run()
-    except EndOfInput as exc:
+    except (EndOfInput, AnswerTooLong) as exc:
         err.write(f"bicep-twitch ask: {exc}; no result\n")
         return EXIT_INCOMPLETE
     except KeyboardInterrupt:

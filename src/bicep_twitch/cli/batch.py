@@ -13,8 +13,8 @@ import json
 import sys
 from typing import Any, Iterator, Sequence
 
-from .._io import open_output
-from .case_input import STDIO, gc_paused, iter_cases_csv
+from .._io import open_output, write_stream
+from .case_input import gc_paused, iter_cases_csv
 from .usage import EXIT_BAD_INPUT, EXIT_OK, UsageError
 
 DEFAULT = "default"  # in --columns: the columns written when --columns is not given
@@ -112,10 +112,7 @@ def _chain(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
 def _output(target: Any) -> Iterator[Any]:
     """A function writing text to ``target``: stdout when ``None``, else the file (replaced at the end)."""
     if target is None:
-        def write(text: str) -> None:
-            sys.stdout.write(text)
-        yield write
-        sys.stdout.flush()
+        yield lambda text: write_stream(sys.stdout, text)  # every byte or an error, however stdout is set up
         return
     with open_output(target) as out:
         yield lambda text: out.write(text.encode("utf-8"))

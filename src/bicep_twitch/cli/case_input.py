@@ -20,12 +20,12 @@ import gc
 import io
 import json
 import sys
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
 
 from .._errors import DataError, InvalidCaseError
 from ..core.cases import NAN, contradiction_message, encode_case, parse_text, shown, unique_keys, unknown_finding_error
 from ..core.knowledge import KnowledgeBase
+from ..core.numbers import MAX_NUMBER_CHARS
 from .usage import UsageError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -50,6 +50,12 @@ def _nesting(text: str) -> int:
     return deepest
 
 
+def _json_int(text: str) -> int | str:
+    """A JSON integer; one of more digits than any number is kept as its text, which the number
+    reader then refuses naming the finding (int() would fail with advice for programmers)."""
+    return int(text) if len(text) <= MAX_NUMBER_CHARS else text
+
+
 def read_case_json(text: str, *, option: str = "--case") -> dict[str, Any]:
     """The JSON object of a case given on the command line (``option`` names where it came from).
 
@@ -64,7 +70,8 @@ def read_case_json(text: str, *, option: str = "--case") -> dict[str, Any]:
             f"(got JSON nested more than {MAX_JSON_DEPTH} levels deep)"
         )
     try:
-        case = json.loads(text, object_pairs_hook=functools.partial(unique_keys, what="finding", error=InvalidCaseError))
+        case = json.loads(text, object_pairs_hook=functools.partial(unique_keys, what="finding", error=InvalidCaseError),
+                          parse_int=_json_int)
     except json.JSONDecodeError as exc:
         raise InvalidCaseError(
             f"{option} must be a JSON object such as '{{\"movement\": \"spasm\"}}' (got invalid JSON: {exc})"
@@ -365,8 +372,8 @@ def _row_blocks(reader: Any, where: str, *, one_column: bool, size: int) -> Iter
     """The data rows in blocks of about ``size``: (the line each row starts on, its fields).
 
     The blank lines a file ends with are no rows; one inside is a row of no fields (an error),
-    except in a one-column file, where it is an empty cell (unknown). A quoting error stops the
-    whole file, naming its line.
+    except in a one-column file, where every blank line is a row with an empty cell (unknown).
+    A quoting error stops the whole file, naming its line.
     """
     pending: list[int] = []  # blank lines not yet known to be inside the file
     first = reader.line_num + 1
@@ -380,13 +387,15 @@ def _row_blocks(reader: Any, where: str, *, one_column: bool, size: int) -> Iter
         with gc_paused():
             try:
                 for fields in reader:
-                    if fields:
+                    # In a one-column file every blank line is a row with an empty cell, at the
+                    # end too: that is how spreadsheets write a column of unknown cells.
+                    if fields or one_column:
                         if pending:
                             lines.extend(pending)
-                            rows.extend([""] if one_column else [] for _ in pending)
+                            rows.extend([] for _ in pending)
                             pending.clear()
                         lines.append(first)
-                        rows.append(fields)
+                        rows.append(fields or [""])
                     else:
                         pending.append(first)
                     first = reader.line_num + 1

@@ -10,14 +10,14 @@ import argparse
 import json
 import os
 import sys
-import warnings
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
+from .._io import check_output_file, own_descriptor, write_stream
 from ..core.cases import shown
 from ..core.model_folder import META_NAME
 from .case_input import STDIO, case_from_args
-from .usage import EXIT_BAD_INPUT, EXIT_OK, UsageError
+from .usage import EXIT_OK, UsageError
 
 # render's default output, in the current folder: never the model folder's own pictures.
 RENDER_OUT, RENDER_CASE_OUT = "tree.svg", "case.svg"
@@ -65,23 +65,31 @@ def run_generate(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    """``bicep-twitch train``: fit, evaluate and export the model, then draw it beside the model."""
+    """``bicep-twitch train``: fit, evaluate and export the model, drawing it inside the staged folder.
+
+    The pictures and the page are drawn in the staged model folder before it replaces the old
+    one, so the folder changes as one unit; a drawing that fails fails the command and leaves
+    the old folder whole.
+    """
     from .._io import ensure_writable_dir, folder_lock
+    from ..draw import explorer, files
     from ..model.train import train_model
 
     def stage(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    # One lock over the model, its pictures and its page: a second train into the same folder
-    # fails at once instead of drawing its tree beside another model. The data is locked shared,
-    # so a generate cannot replace it between reading its train and test splits.
-    ensure_writable_dir(args.out, parameter="out")
-    with folder_lock(args.data, shared=True), folder_lock(args.out):
-        record = train_model(args.data, args.out, seed=args.seed, progress=stage)
+    def draw(folder: Path) -> None:
         if not args.no_pictures:
             stage("drawing the tree beside the model")
-            draw_model_pictures(args.out)
-        write_model_explorer(args.out)
+            files.write_model_pictures(folder)
+        explorer.write_model_explorer(folder)
+
+    # The data is locked shared, so a generate cannot replace it between reading its train and
+    # test splits; the model folder is locked by its own swap.
+    ensure_writable_dir(args.out, parameter="out")
+    with folder_lock(args.data, shared=True), folder_lock(args.out):
+        record = train_model(args.data, args.out, seed=args.seed, progress=stage, finish=draw,
+                             own_files=(*files.MODEL_PICTURE_NAMES, explorer.EXPLORER_NAME))
     m, tree = record["metrics"], record["tree"]
     fid = m["fidelity"]
     print(f"trained a tree with {tree['leaves']} leaves, depth {tree['depth']}; wrote {args.out}")
@@ -93,44 +101,12 @@ def run_train(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def draw_model_pictures(model_dir: str | Path) -> None:
-    """Draw the tree beside a model just written. A drawing failure only warns: the model is in place."""
-    from ..draw import files
-
-    _only_warn(
-        files.write_model_pictures, model_dir, "drawing the tree",
-        "any tree.svg/png there is from an earlier model; run 'bicep-twitch render' to retry",
-    )
-
-
-def write_model_explorer(model_dir: str | Path) -> None:
-    """Write explorer.html beside a model just written; a failure only warns, as for the pictures."""
-    from ..draw import explorer
-
-    page = Path(model_dir) / explorer.EXPLORER_NAME
-    _only_warn(
-        explorer.write_model_explorer, model_dir, f"writing {explorer.EXPLORER_NAME}",
-        f"run 'bicep-twitch explore --model {str(model_dir)!r} --out {str(page)!r}' to retry",
-    )
-
-
-def _only_warn(step: Callable[[str | Path], Any], model_dir: str | Path, doing: str, retry: str) -> None:
-    """Run a step that follows training; its failure warns instead of failing the command."""
-    try:
-        step(model_dir)
-    except Exception as exc:  # noqa: BLE001 - the model is written; a picture or a page must not undo that
-        warnings.warn(
-            f"the model was written to {str(model_dir)!r} but {doing} failed ({exc}); {retry}",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-
-
 def run_explore(args: argparse.Namespace) -> int:
     """``bicep-twitch explore``: write the offline page for a model."""
     from ..draw.explorer import write_explorer
     from ..predict.predictor import Predictor
 
+    check_output_file(args.out, parameter="--out", folder_made=True)  # before the model is loaded and the page built
     path = write_explorer(Predictor.load(args.model), args.out)
     size = path.stat().st_size
     print(f"wrote {path} ({size / 1000:,.0f} kB); open it in a web browser (it works offline)")
@@ -163,9 +139,9 @@ def run_predict(args: argparse.Namespace) -> int:
         return _run_text(predictor, args)
     result = predictor.predict_encoded(case_from_args(args, predictor.kb))
     if args.format == "json":
-        print(json.dumps(result.to_dict(), indent=2))
+        write_stream(sys.stdout, json.dumps(result.to_dict(), indent=2) + "\n")
     else:
-        sys.stdout.write(result.text())
+        write_stream(sys.stdout, result.text())
     tell_model(args, predictor)
     return EXIT_OK
 
@@ -211,16 +187,15 @@ def check_output_target(output: str, input_path: str, model_dir: Path) -> Path:
     Refused: a folder, the input file itself, and any file of a model folder (the one in use or
     another), which would then stop loading.
     """
-    real = Path(os.path.realpath(output))
-    where = f"--output {shown(output)}"
-    if not real.parent.is_dir():
-        raise UsageError(f"{where}: its folder does not exist")
-    if real.is_dir():
-        raise UsageError(f"{where} is a folder; give a file name")
-    if input_path != STDIO and real.exists() and os.path.exists(input_path) and os.path.samefile(real, input_path):
-        raise UsageError(f"{where} is the input file; write the predictions to another file")
-    if (real.parent / META_NAME).exists() or os.path.realpath(real.parent) == os.path.realpath(model_dir):
-        raise UsageError(f"{where} is in a model folder, which holds only the model; write elsewhere")
+    from ..data.generate import MANIFEST_NAME
+
+    try:
+        real = check_output_file(output, parameter="--output", inputs=[0 if input_path == STDIO else input_path],
+                                 unit_markers=(META_NAME, MANIFEST_NAME))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if own_descriptor(output) is None and os.path.realpath(real.parent) == os.path.realpath(model_dir):
+        raise UsageError(f"--output {shown(output)} is in a model folder, which holds only the model; write elsewhere")
     return real
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from ..core.checks import check_count
+from ..core.cases import shown
+from ..core.checks import MAX_SEED, check_count, check_seed
+from ..core.numbers import read_whole_number
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
@@ -15,11 +17,10 @@ class UsageError(ValueError):
 
 
 def positive_int(text: str) -> int:
-    """An option that counts cases: a whole number of at least 1, by the API's own check."""
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+    """An option that counts cases: a whole number of at least 1 in ASCII digits, by the API's own check."""
+    value = read_whole_number(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"must be a whole number in digits 0-9 (got {shown(text)})")
     try:
         return check_count(value, "n")
     except ValueError:
@@ -27,12 +28,11 @@ def positive_int(text: str) -> int:
 
 
 def seed_number(text: str) -> int:
-    """``--seed``: a whole number from 0. Too large a seed is left to the API, which names the limit."""
+    """``--seed``: a whole number from 0 to ``MAX_SEED`` (what numpy and scikit-learn both take)."""
+    value = read_whole_number(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_SEED} (got {shown(text)})")
     try:
-        value = int(text)
+        return check_seed(value)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 0 (got {text!r})") from None
-    try:
-        return check_count(value, "seed", minimum=0)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number from 0 (got {value})") from None
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_SEED} (got {value})") from None

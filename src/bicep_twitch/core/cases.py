@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import difflib
 import math
-import re
 from functools import lru_cache
 from numbers import Real
 from typing import Any, Mapping
 
 from .._errors import InvalidCaseError
-from .numbers import format_number
+from .numbers import format_exact, format_number, read_number
 from .knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase
 
 NAN = float("nan")
@@ -29,9 +28,6 @@ def _is_bool(value: Any) -> bool:
 # "1.0"/"0.0" too: the contract's encoding of yes/no, as generated datasets write it.
 _TRUE_WORDS = {"true": 1.0, "yes": 1.0, "1": 1.0, "1.0": 1.0, "false": 0.0, "no": 0.0, "0": 0.0, "0.0": 0.0}
 UNKNOWN_WORDS = ("", "?")
-# A number as JSON and CSV users write it: ASCII digits, an optional sign, point and exponent.
-# Python's float() also takes "1_0", "٥", "５", "nan" and "infinity"; none of those is typed on purpose.
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 SHOWN_CHARS = 40  # a value echoed in a message is cut to this many characters
 
 
@@ -71,19 +67,6 @@ def unique_keys(pairs: list[tuple[str, Any]], *, what: str = "key", error: type[
     return out
 
 
-def read_number(text: str) -> float | None:
-    """The float written in ``text`` (ASCII digits only), or ``None`` when it is not such a number.
-
-    Examples
-    --------
-    >>> read_number("7"), read_number("-0.25e1"), read_number("1_0"), read_number("٥"), read_number("nan")
-    (7.0, -2.5, None, None, None)
-    """
-    if len(text) > 400 or not _NUMBER.fullmatch(text):  # longer than any float's digits: refuse unread
-        return None
-    return float(text)
-
-
 def unknown_finding_error(name: object, kb: KnowledgeBase) -> InvalidCaseError:
     """The error for a finding id that does not exist, with the closest valid one suggested."""
     # A long name is no misspelt finding id; comparing it would cost seconds for nothing.
@@ -97,7 +80,7 @@ def unknown_finding_error(name: object, kb: KnowledgeBase) -> InvalidCaseError:
 def _bad(f: Finding, got: object) -> InvalidCaseError:
     if hasattr(got, "item") and type(got).__module__ == "numpy":
         got = got.item()  # show np.int64(3) as 3, the way the user wrote it
-    text = format_number(got) if isinstance(got, float) and math.isfinite(got) else shown(got)
+    text = format_exact(got) if isinstance(got, float) and math.isfinite(got) else shown(got)
     return InvalidCaseError(f"'{f.id}' must be {kind_of(f).allowed(f)} (got {text})")
 
 
@@ -247,15 +230,14 @@ class NumberKind(Kind):
 
     def answer_error(self, f: Finding, text: str, tail: str) -> str:
         wanted = self.wanted(f)
-        try:
-            number = float(text)
-        except ValueError:
+        number = read_number(text.strip())  # the reader parse uses: "٥" and "1_0" are no numbers here either
+        if number is None:
+            if text.strip().lower().lstrip("+-") in ("nan", "inf", "infinity"):
+                return f"{shown(text)} is not a number one can have: please answer {wanted} {tail}"
             return f"{shown(text)} is not a number: please answer {wanted} {tail}"
-        if number != number or number in (float("inf"), float("-inf")):
-            return f"{shown(text)} is not a number one can have: please answer {wanted} {tail}"
         side = f"less than {format_number(f.min)}" if number < f.min else f"more than {format_number(f.max)}"
         unit = f" {f.unit}" if f.unit else ""
-        return f"{format_number(number)} is {side}{unit}: please answer {wanted} {tail}"
+        return f"{format_exact(number)} is {side}{unit}: please answer {wanted} {tail}"
 
     def words(self, f: Finding) -> dict[str, Any]:
         return {"min": f.min, "max": f.max, "step": f.step, "unit": f.unit, "describe": f.describe,

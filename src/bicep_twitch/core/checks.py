@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from numbers import Integral
 
-MAX_SEED = 2**63 - 1
+# scikit-learn's random_state takes at most 2**32 - 1 (numpy's generators take more): one limit
+# for every seed, checked before any work.
+MAX_SEED = 2**32 - 1
 
 
 def check_count(value, name: str, *, minimum: int = 1) -> int:

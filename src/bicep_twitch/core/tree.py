@@ -22,6 +22,12 @@ from typing import Sequence
 TREE_FORMAT = "bicep-twitch tree"
 TREE_FORMAT_VERSION = 1
 LEAF = -1
+# Bounds on what a tree file may hold, checked on load before any walk, so a crafted but well
+# formed tree (a million-split chain with correct hashes) is refused at once instead of costing
+# seconds per prediction and gigabytes to draw. Far above what training makes: its grids stop
+# at 3,000 leaves (5,999 nodes) and depth 24ish.
+MAX_NODES = 65_535
+MAX_DEPTH = 64
 
 
 def float32_cut(threshold: float) -> float:
@@ -176,7 +182,7 @@ class TreeData:
         Checked, so a crafted file can neither hang nor crash a walk: every field has one entry
         per node; a leaf has no children; a split's children come after it and every node but
         the root has exactly one parent (so the tree is connected and acyclic, and every walk
-        ends); split features index ``features``; thresholds are numbers (not NaN); each ``value`` row has
+        ends); at most ``MAX_NODES`` nodes and ``MAX_DEPTH`` levels; split features index ``features``; thresholds are numbers (not NaN); each ``value`` row has
         one finite, non-negative entry per class with a positive sum; ``n_samples`` are whole
         numbers from 0.
 
@@ -189,6 +195,8 @@ class TreeData:
         n = len(_sequence(arrays["children_left"], "children_left"))
         if n == 0:
             raise ValueError("the tree has no nodes")
+        if n > MAX_NODES:
+            raise ValueError(f"the tree has {n:,} nodes, more than the {MAX_NODES:,} a tree may have")
         for name in _FIELDS[1:]:
             if len(_sequence(arrays[name], name)) != n:
                 raise ValueError(f"tree field {name!r} has {len(arrays[name])} entries, expected {n}")
@@ -198,15 +206,19 @@ class TreeData:
         # A threshold may be infinite: scikit-learn splits "missing vs everything" at +inf.
         threshold = [_finite(v, "threshold", i, infinite=True) for i, v in enumerate(arrays["threshold"])]
         parents = [0] * n
+        depths = [0] * n  # children lie after their parent, so a parent's depth is known first
         for i in range(n):
             if left[i] == LEAF or right[i] == LEAF:
                 if left[i] != right[i]:
                     raise ValueError(f"tree node {i} has one child ({left[i]}, {right[i]}); a node has two or none")
                 continue
+            if depths[i] >= MAX_DEPTH:
+                raise ValueError(f"tree node {i} splits at depth {depths[i]}; a tree may be at most {MAX_DEPTH} deep")
             for child in (left[i], right[i]):
                 if not i < child < n:
                     raise ValueError(f"tree node {i} has the child {child}; children must lie after it, below {n}")
                 parents[child] += 1
+                depths[child] = depths[i] + 1
             if not 0 <= feature[i] < len(names[0]):
                 raise ValueError(f"tree node {i} splits on feature {feature[i]}; there are {len(names[0])}")
         shared = next((i for i in range(1, n) if parents[i] != 1), None)

@@ -90,6 +90,9 @@ def _encode_column(f: Finding, col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     if f.type == NUMBER and pd.api.types.is_bool_dtype(col.dtype):
         # True is an answer to a yes/no question, not a number (encode_value refuses it too).
         return np.full(len(col), np.nan), ~missing
+    if pd.api.types.is_complex_dtype(col.dtype):
+        # Numeric to pandas, but no finding's value: converting it would drop the imaginary part.
+        return np.full(len(col), np.nan), ~missing
     if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
         values = col.to_numpy(dtype=np.float64, na_value=np.nan)
     else:

@@ -23,7 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .._io import atomic_open, ensure_writable_dir
+from .._io import ensure_writable_dir, write_output
 from ..core.knowledge import KnowledgeBase, load_knowledge
 from ..core.model_folder import read_model_tree
 from ..core.spec import compile_spec
@@ -126,8 +126,7 @@ def write_explorer(model: Any, out: str | Path) -> Path:
         raise ValueError(f"'out' must be a file name ending in .html (got {str(out)!r})")
     ensure_writable_dir(out.parent, parameter="out")
     html = explorer_html(model.tree, model.kb)
-    with atomic_open(out, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(html)
+    write_output(out, html.encode("utf-8"))  # the one rule for outputs: a symlink is followed, not replaced
     return out
 
 

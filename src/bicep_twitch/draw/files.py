@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple, Sequence
 
-from .._io import ensure_writable_dir, staged_files
+from .._io import check_output_file, ensure_writable_dir, staged_files
 from ..core.knowledge import KnowledgeBase, load_knowledge
 from ..core.model_folder import read_model_tree
 from ..core.tree import TreeData
@@ -28,6 +28,9 @@ def scene_to_files(scene: Scene, out_svg: str | Path) -> dict[str, Path]:
     if out_svg.suffix.lower() != ".svg":
         raise ValueError(f"'out' must be a file name ending in .svg (got {str(out_svg)!r})")
     folder = ensure_writable_dir(out_svg.parent, parameter="out")
+    names = {"svg": out_svg.name, "png": out_svg.with_suffix(".png").name, "dot": out_svg.with_suffix(".dot").name}
+    for name in names.values():  # all three checked before any is written: none replaced, or all
+        check_output_file(folder / name, parameter="out")
     layout = lay_out(scene, Measure())
     fig = draw_scene(scene, layout)
     svg = svg_bytes(fig, scene)
@@ -36,7 +39,6 @@ def scene_to_files(scene: Scene, out_svg: str | Path) -> dict[str, Path]:
             artist.words = False
     png = io.BytesIO()
     fig.savefig(png, format="png", dpi=png_dpi(layout.width, layout.height), metadata={"Software": None})
-    names = {"svg": out_svg.name, "png": out_svg.with_suffix(".png").name, "dot": out_svg.with_suffix(".dot").name}
     with staged_files(folder) as stage:
         stage[names["svg"]].write_bytes(svg)
         stage[names["png"]].write_bytes(png.getvalue())
@@ -105,6 +107,8 @@ def render_tree(
 
 
 OVERVIEW_DEPTH = 4  # four levels of questions fit one screen with every word legible
+# What write_model_pictures draws: pictures of one model, never carried over to the next.
+MODEL_PICTURE_NAMES = tuple(f"{stem}.{kind}" for stem in ("tree", "tree-overview") for kind in ("svg", "png", "dot"))
 
 
 def write_model_pictures(model_dir: str | Path) -> dict[str, Path]:
@@ -113,7 +117,7 @@ def write_model_pictures(model_dir: str | Path) -> dict[str, Path]:
     ``tree.svg``, ``tree.png`` and ``tree.dot`` hold the whole tree (a large tree's PNG shows its
     shape; the SVG keeps every word for zooming), and ``tree-overview.*`` the top
     ``OVERVIEW_DEPTH`` levels with what lies below summarised: the picture a newcomer reads first.
-    The train command calls this after the model is exported.
+    The train command calls this on the staged model folder, before it replaces the old one.
 
     Examples
     --------
@@ -132,4 +136,5 @@ def write_model_pictures(model_dir: str | Path) -> dict[str, Path]:
     return {**paths, **{f"overview_{kind}": path for kind, path in overview.items()}}
 
 
-__all__ = ["render_tree", "write_model_pictures", "scene_to_files", "TreeAndWords", "OVERVIEW_DEPTH"]
+__all__ = ["render_tree", "write_model_pictures", "scene_to_files", "TreeAndWords", "OVERVIEW_DEPTH",
+           "MODEL_PICTURE_NAMES"]

@@ -20,7 +20,7 @@ import io
 import json
 import platform
 from pathlib import Path
-from typing import Any, Callable, Mapping, Union
+from typing import Any, Callable, Collection, Mapping, Union
 
 import joblib
 import numpy as np
@@ -138,12 +138,17 @@ def export_model(
     kb: KnowledgeBase,
     metadata: Mapping[str, Any],
     extra_files: Mapping[str, ExtraContent] | None = None,
+    finish: Callable[[Path], Any] | None = None,
+    own_files: Collection[str] = (),
 ) -> dict[str, Any]:
     """Write the model files into ``out_dir`` atomically; return the metadata written.
 
     ``metadata`` is merged into the record (seed, data manifest hash, hyperparameters, metrics
     ...); ``extra_files`` (name -> text, bytes, or a function of the record returning either)
-    are staged with the model, e.g. the report.
+    are staged with the model, e.g. the report. ``finish`` is called with the staged folder once
+    it holds a loadable model, before the swap (the pictures and the page are drawn there, so
+    they are swapped in with the model they show, or not at all); ``own_files`` are files of
+    the old folder never carried over (what ``finish`` draws of the old model).
 
     Raises
     ------
@@ -152,7 +157,8 @@ def export_model(
     """
     out = ensure_writable_dir(out_dir, parameter="out")
     try:
-        return _export(tree, out, kb=kb, metadata=metadata, extra_files=extra_files or {})
+        return _export(tree, out, kb=kb, metadata=metadata, extra_files=extra_files or {}, finish=finish,
+                       own_files=own_files)
     except PermissionError as exc:
         # A folder that passed the access check can still refuse writes (read-only mount, ACL).
         raise PermissionError(
@@ -160,13 +166,14 @@ def export_model(
         ) from None
 
 
-def _export(tree, out: Path, *, kb: KnowledgeBase, metadata: Mapping[str, Any], extra_files) -> dict[str, Any]:
+def _export(tree, out: Path, *, kb: KnowledgeBase, metadata: Mapping[str, Any], extra_files, finish=None,
+            own_files: Collection[str] = ()) -> dict[str, Any]:
     tree = grid_thresholds(tree, kb)
     features = list(kb.finding_ids)
     classes = [str(c) for c in tree.classes_]
     data = TreeData.from_sklearn(tree, features=features, classes=classes)
     pipeline = sklearn_pipeline(tree, kb)
-    with replaced_folder(out) as stage:
+    with replaced_folder(out, own_files=own_files) as stage:
         buffer = io.BytesIO()
         joblib.dump(pipeline, buffer, compress=3)
         (stage / JOBLIB_NAME).write_bytes(buffer.getvalue())
@@ -207,4 +214,6 @@ def _export(tree, out: Path, *, kb: KnowledgeBase, metadata: Mapping[str, Any], 
             else:
                 path.write_text(content, encoding="utf-8")
         (stage / META_NAME).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        if finish is not None:
+            finish(stage)
     return record

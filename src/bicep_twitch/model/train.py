@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 import numpy as np
 from sklearn.tree import DecisionTreeClassifier
@@ -60,6 +60,8 @@ def train_model(
     seed: int = DEFAULT_SEED,
     n_cases: int = DEFAULT_TRAIN_CASES,
     progress: Callable[[str], None] | None = None,
+    finish: Callable[[Path], Any] | None = None,
+    own_files: Collection[str] = (),
 ) -> dict[str, Any]:
     """Fit the tree on ``data_dir`` (generated first if absent), evaluate it, export it to ``out_dir``.
 
@@ -79,6 +81,13 @@ def train_model(
     progress : callable, optional
         Called with one line per stage ("[ 12.3s] fitting the tree ..."); the command line
         prints them on stderr.
+    finish : callable, optional
+        Called with the staged model folder, which already loads, before it replaces ``out_dir``:
+        the command draws the pictures and the page there, so the folder changes as one unit
+        (model, pictures and page together). If it raises, ``out_dir`` stays the old folder whole.
+    own_files : collection of str
+        Files of the old folder that describe the old model only (its pictures, its page):
+        never carried over into the new folder.
 
     Returns
     -------
@@ -155,7 +164,8 @@ def train_model(
     }
     say(f"writing the model into {str(out)!r}")
     record = export_model(tree, out, kb=kb, metadata=metadata,
-                          extra_files={REPORT_NAME: lambda rec: report_markdown(rec, kb)})
+                          extra_files={REPORT_NAME: lambda rec: report_markdown(rec, kb)}, finish=finish,
+                          own_files=own_files)
     return record
 
 

@@ -35,7 +35,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, TextIO
 
-from ..core.cases import decode_value, kind_of, parse_text
+from ..core.cases import decode_value, kind_of, parse_text, shown
 from .._errors import InvalidCaseError
 from ..core.knowledge import Finding, KnowledgeBase
 from ..core.model_folder import check_tree_matches
@@ -328,6 +328,33 @@ def answer_error(f: Finding, text: str) -> str:
     return kind_of(f).answer_error(f, text, ANSWER_ERROR_TAIL)
 
 
+MAX_ANSWER_CHARS = 1_000  # an answer is a word or a number; a longer line is a pasted file or a stream of junk
+
+
+class AnswerTooLong(Exception):
+    """An answer line longer than ``MAX_ANSWER_CHARS``: the questionnaire ends, exit status 2."""
+
+
+def read_answer_line(stdin: TextIO, number: int, *, limit: int = MAX_ANSWER_CHARS) -> str:
+    """One answer line from ``stdin``, read at most ``limit + 1`` characters at a time ('' at the end).
+
+    A longer line is refused unread beyond the limit and never echoed, so ``ask < /dev/zero``
+    or a 200 MB line costs neither memory nor time.
+
+    Raises
+    ------
+    AnswerTooLong
+        The line at question ``number`` is longer than ``limit`` characters.
+    """
+    line = stdin.readline(limit + 1)
+    if len(line) > limit and not (len(line) == limit + 1 and line.endswith("\n")):
+        raise AnswerTooLong(
+            f"the answer to question {number} is longer than {limit:,} characters (it starts {shown(line[:20])}); "
+            "an answer is a word or a number"
+        )
+    return line
+
+
 class Questionnaire:
     """Ask the tree's questions, then the safety screen, on text streams; one answer a line.
 
@@ -440,7 +467,7 @@ class Questionnaire:
         rejected: list[str] = []
         while True:
             self._write(self.PROMPT)
-            line = self.stdin.readline()
+            line = read_answer_line(self.stdin, number)
             if not line:  # '' is end of input; an empty answer is '\n'
                 self._write("\n")  # end the prompt's line before the closing message
                 raise EndOfInput(f"input ended at question {number} ({f.name}), before a result was reached")

@@ -180,8 +180,11 @@ class Predictor:
 
         from .batch import Predictions, is_dataframe
 
-        if isinstance(cases, Mapping):
-            raise InvalidCaseError("predict_many takes a list of cases or a DataFrame; use predict() for one case")
+        if isinstance(cases, (Mapping, str, bytes)):  # a str iterates as its letters: one error row each
+            raise InvalidCaseError(
+                f"predict_many takes a list of cases or a DataFrame (got a {type(cases).__name__}); "
+                "use predict() for one case"
+            )
         if is_dataframe(cases):
             from ..data.frame import encode_frame
 
