@@ -114,6 +114,8 @@ def generated_cases(predictor):
     # Every red flag raised alone at least once, and a case with nothing known.
     cases += [{"weakness": True}, {"atrophy": True}, {"stiffness": True}, {"numbness_tingling": True},
               {"duration_days": 14}, {"duration_days": 14.25}, {}]
+    # A follow-up given alone means its parent: the page walks with the parent set, as Python does.
+    cases += [{"hours_after_workout": 2}, {"weakness_onset": "months"}]
     return cases
 
 
