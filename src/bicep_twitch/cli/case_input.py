@@ -180,6 +180,7 @@ def read_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) ->
     import numpy as np
 
     from ..data.frame import _check_requirements as check_requirements  # the table's one rule for it
+    from ..data.frame import _imply_parents as imply_parents
 
     where = f"--input {shown(path)}"
     text = _decode(read_bounded(path, "--input", MAX_CSV_BYTES), path, "--input")
@@ -215,6 +216,7 @@ def read_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) ->
         blocks.append(X)
     X = np.concatenate(blocks) if blocks else np.empty((0, n_findings))
     check_requirements(X, kb, errors)  # what spans a row: a follow-up whose precondition is denied
+    imply_parents(X, kb)  # and a follow-up given alone means its parent, as for one case
     if errors:
         X[np.fromiter(errors, dtype=np.intp)] = np.nan
     return CsvCases(X, dict(sorted(errors.items())), passthrough, lines)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -55,7 +56,9 @@ class Source:
             return f'article: "{self.quote}"'
         if self.published is not None:
             p = self.published
-            return f"published: {p['figure']} ({p['where']}, {p['year']}, {p['address']}); {p['derivation']}"
+            # Without the scheme: the offline page carries this text and must hold no link it could follow.
+            address = re.sub(r"^https?://", "", p["address"])
+            return f"published: {p['figure']} ({p['where']}, {p['year']}, {address}); {p['derivation']}"
         return f"general knowledge: {self.general_knowledge}"
 
 
