@@ -136,10 +136,10 @@ def test_format_result_text(toy):
           2. Stress or anxiety   20%
 
         Why this cause: the answers that weigh most, each on its own (by the knowledge base)
-          + drinks 7 cups of coffee or the like a day (odds x4.9)
+          + drinks 7 cups of coffee or the like a day (odds x4.8)
               article: "Other causes include excess caffeine or alcohol consumption, anxiousness or a
               magnesium deficiency."
-          - the arm is weaker than usual (odds /2.8: it points to Disease of motor neurons or muscle
+          - the arm is weaker than usual (odds /1.7: it points to Disease of motor neurons or muscle
             (ALS, muscular dystrophy, spinal muscular atrophy))
               article: "If these diseases are the cause, the biceps may become weak and atrophied, and
               other muscles may also be affected."

@@ -138,13 +138,48 @@ def test_every_relationship_has_a_source(kb):
             assert "source" in dist, f"{cid}.{fid}"
     for where, source in walk_sources(raw):
         # A triage rule may also follow public guidance (who says it, what, where: knowledge.Guidance).
-        kinds = [k for k in ("quote", "general_knowledge", "guidance") if source.get(k, "").strip()]
+        kinds = [k for k in ("quote", "published", "general_knowledge", "guidance") if source.get(k)]
         assert len(kinds) == 1, where
     # every distribution the generator uses (own or background) has a source
     for cid in kb.causes:
         for fid in kb.findings:
             d = kb.distribution(cid, fid)
-            assert d.source.quote or d.source.general_knowledge, (cid, fid)
+            assert d.source.quote or d.source.general_knowledge or d.source.published, (cid, fid)
+
+
+def test_every_number_has_a_graded_source(kb):
+    """Every prior and likelihood: the article's sentence, a published figure, or general knowledge in its range."""
+    numbers = list(kb.numbers())
+    # every prior, every background and every cause's own distribution is graded
+    assert len(numbers) == len(kb.causes) + len(kb.findings) + sum(len(c.findings) for c in kb.causes.values())
+    kinds = {"article": 0, "published": 0, "general_knowledge": 0}
+    for where, values, source in numbers:
+        kinds[source.kind] += 1
+        if source.kind == "published":
+            p = source.published
+            assert p["figure"].strip() and p["where"].strip() and p["derivation"].strip(), where
+            assert isinstance(p["year"], int) and 1900 <= p["year"] <= 2100, where
+            assert p["address"].startswith(("https://", "http://", "doi:")), where
+        elif source.kind == "general_knowledge":
+            assert source.general_knowledge.strip() and source.range is not None, where
+            assert len(source.range) == len(values), where
+            for value, (lo, hi) in zip(values, source.range):
+                assert 0 < lo <= value <= hi <= 1, (where, value, lo, hi)
+        else:
+            assert source.quote in SHIPPED_ARTICLE.read_text(encoding="utf-8"), where
+    assert all(n > 0 for n in kinds.values()), kinds
+    # the causes the evidence rebased rest on published figures, not guesses
+    for cid in ("nerve_damage", "neuromuscular_disease", "autoimmune", "benign_fasciculation"):
+        assert kb.causes[cid].prior_source.kind == "published", cid
+
+
+def test_rare_causes_have_their_published_size(kb):
+    """ALS is well under 1% of people who look a twitch up, Isaacs syndrome far rarer; benign twitching is commonest."""
+    prior = {c: kb.causes[c].prior for c in kb.cause_ids}
+    assert prior["neuromuscular_disease"] < 0.01
+    assert prior["autoimmune"] < prior["neuromuscular_disease"]
+    assert 0.03 <= sum(prior[c] for c in kb.see_doctor_causes) <= 0.09
+    assert max(prior, key=prior.get) == "benign_fasciculation"
 
 
 def test_format_number():
@@ -183,6 +218,31 @@ BROKEN = [
     (
         _set("causes/alcohol/source", {"quote": "x", "general_knowledge": "y"}),
         r"causes\.alcohol\.source must have exactly one of",
+    ),
+    (
+        _set("causes/alcohol/findings/water_liters_per_day/source", {"general_knowledge": "Heavy drinkers drink little water."}),
+        r"causes\.alcohol\.findings\.water_liters_per_day\.source is general knowledge, so it must give a plausible 'range'",
+    ),
+    (
+        _set("causes/stress_anxiety/findings/short_of_breath/source", {"general_knowledge": "x", "range": [0.1, 0.2]}),
+        r"causes\.stress_anxiety\.findings\.short_of_breath\.source\.range: the number is 0\.06, which must lie in its "
+        r"plausible range \[0\.1, 0\.2\]",
+    ),
+    (
+        _set("causes/stress_anxiety/findings/stress_level/source", {"general_knowledge": "x", "range": [[0.01, 0.1]]}),
+        r"causes\.stress_anxiety\.findings\.stress_level\.source\.range must be 4 pairs",
+    ),
+    (
+        _set("causes/benign_fasciculation/findings/weakness/source/published/address", "a journal"),
+        r"causes\.benign_fasciculation\.findings\.weakness\.source\.published\.address must be a URL or a doi:",
+    ),
+    (
+        _set("causes/benign_fasciculation/findings/weakness/source/published/year", "2017"),
+        r"causes\.benign_fasciculation\.findings\.weakness\.source\.published\.year must be a year",
+    ),
+    (
+        _set("causes/benign_fasciculation/findings/weakness/source/published/derivation", _DELETE),
+        r"causes\.benign_fasciculation\.findings\.weakness\.source\.published must have exactly the keys",
     ),
     (
         _set("causes/medication/findings/takes_diuretic/p_yes", 1.2),
@@ -244,7 +304,7 @@ BROKEN = [
     (_set("triage/levels/emergency/safety_net", ""), r"triage\.levels\.emergency\.safety_net must be a non-empty"),
     (_set("triage/doctor_causes/at_least", 0), r"triage\.doctor_causes\.at_least must be more than 0"),
     (_set("answering/answer_counts", [[1.0, 0, 3]]), r"answering\.answer_counts entries must be"),
-    (_set("format_version", 2), r"'format_version' must be 1 \(got 2\)"),
+    (_set("format_version", 2), r"'format_version' must be 3 \(got 2\)"),
 ]
 
 

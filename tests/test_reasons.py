@@ -109,7 +109,7 @@ def test_every_quote_shown_is_verbatim_in_the_shipped_article(shipped):
     for result in results:
         for block in result.to_dict()["reasons"]:
             for r in block["for"] + block["against"]:
-                assert (r["quote"] is None) != (r["general_knowledge"] is None)
+                assert [r["quote"], r["general_knowledge"], r["published"]].count(None) == 2, r
                 assert r["quote"] is None or r["quote"] in ARTICLE, r
         flat = " ".join(result.text().split())
         for quote in re.findall(r'article: "(.*?)"(?= [+-] | The tree| \()', flat):
@@ -187,5 +187,6 @@ def test_open_questions_are_ranked_by_what_they_could_change(kb):
 def test_separated_causes_name_the_cause_the_answer_raises(kb):
     (cause, words, before, after), *_ = separated_causes(kb, {}, "takes_corticosteroid")
     assert (cause, words) == ("medication", "yes") and after > before
-    causes = [c for c, *_ in separated_causes(kb, {}, "stiffness")]
+    # Isaacs syndrome is rare (under 1 in a million): stiffness separates it once the picture fits it
+    causes = [c for c, *_ in separated_causes(kb, {"continuous": 1.0, "excessive_sweating": 1.0}, "stiffness")]
     assert "autoimmune" in causes

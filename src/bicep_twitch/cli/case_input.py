@@ -237,6 +237,8 @@ def iter_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) ->
                 denied = ~np.isnan(X[:, j]) & (X[:, p] == (0.0 if wanted else 1.0))
                 for pos in np.flatnonzero(denied).tolist():
                     errors.setdefault(pos, []).append(contradiction_message(fid, parent, wanted))
+            for j, p, fid, parent, wanted in follow_ups:  # a follow-up given alone means its parent, as for one case
+                X[~np.isnan(X[:, j]) & np.isnan(X[:, p]), p] = 1.0 if wanted else 0.0
             if errors:
                 X[np.fromiter(errors, dtype=np.intp)] = np.nan
             yield CsvCases(X, {pos: "; ".join(errors[pos]) for pos in sorted(errors)}, passthrough, lines)

@@ -296,6 +296,25 @@ def _follow_ups(kb: KnowledgeBase) -> tuple[tuple[str, str, bool], ...]:
     return tuple((fid, parent, wanted) for fid, f in kb.findings.items() for parent, wanted in f.requires.items())
 
 
+def imply_parents(kb: KnowledgeBase, encoded: dict[str, float]) -> dict[str, float]:
+    """Set the precondition a follow-up answer implies: hours after a workout mean there was one.
+
+    The exact posterior counts the parent's yes then; the tree never saw a follow-up without
+    its parent in training, so it must see the parent too or it walks as if the answer meant
+    nothing. Call after :func:`check_requirements` (a denied parent is an error, not implied).
+
+    Examples
+    --------
+    >>> from bicep_twitch.core.knowledge import load_knowledge
+    >>> imply_parents(load_knowledge(), {"hours_after_workout": 2.0})
+    {'hours_after_workout': 2.0, 'recent_arm_workout': 1.0}
+    """
+    for fid, parent, wanted in _follow_ups(kb):
+        if not math.isnan(encoded.get(fid, NAN)) and math.isnan(encoded.get(parent, NAN)):
+            encoded[parent] = 1.0 if wanted else 0.0
+    return encoded
+
+
 def encode_case(case: Any, kb: KnowledgeBase, *, strings_as_text: bool = False) -> list[float]:
     """Check a case (a mapping of finding id to value) and return its encoded row.
 
@@ -320,6 +339,7 @@ def encode_case(case: Any, kb: KnowledgeBase, *, strings_as_text: bool = False) 
             raise unknown_finding_error(name, kb)
         encoded[name] = parse_text(f, value) if strings_as_text and isinstance(value, str) else encode_value(f, value)
     check_requirements(kb, encoded)
+    imply_parents(kb, encoded)
     return [encoded.get(fid, NAN) for fid in findings]
 
 
@@ -339,6 +359,7 @@ __all__ = [
     "parse_text",
     "decode_value",
     "check_requirements",
+    "imply_parents",
     "unknown_finding_error",
     "contradiction_message",
     "read_number",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any, Mapping
 
 from .numbers import format_number  # noqa: F401  (re-exported: the words of numbers)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 3
 KNOWLEDGE_DIR = Path(__file__).resolve().parents[1] / "knowledge"
 KNOWLEDGE_FILE = KNOWLEDGE_DIR / "knowledge_base.json"
 
@@ -30,15 +31,34 @@ class KnowledgeBaseError(ValueError):
 
 @dataclass(frozen=True)
 class Source:
-    """Where a piece of knowledge comes from: an article quote, or general knowledge."""
+    """Where a piece of knowledge comes from: an article quote, a published figure, or general knowledge.
+
+    A number (a prior, a distribution) sourced from general knowledge also carries ``range``: the
+    plausible values of each of its numbers, as ``(low, high)`` pairs in the order of
+    :meth:`Distribution.values` (one pair for a prior or a yes/no share).
+    """
 
     quote: str | None = None
     general_knowledge: str | None = None
+    published: Mapping[str, Any] | None = None  # figure, where, year, address, derivation
+    range: tuple[tuple[float, float], ...] | None = None
+
+    @property
+    def kind(self) -> str:
+        """``"article"``, ``"published"`` or ``"general_knowledge"``."""
+        if self.quote is not None:
+            return "article"
+        return "published" if self.published is not None else "general_knowledge"
 
     @property
     def text(self) -> str:
         if self.quote is not None:
             return f'article: "{self.quote}"'
+        if self.published is not None:
+            p = self.published
+            # Without the scheme: the offline page carries this text and must hold no link it could follow.
+            address = re.sub(r"^https?://", "", p["address"])
+            return f"published: {p['figure']} ({p['where']}, {p['year']}, {address}); {p['derivation']}"
         return f"general knowledge: {self.general_knowledge}"
 
 
@@ -85,6 +105,12 @@ class Distribution:
     p_yes: float | None = None
     p: Mapping[str, float] | None = None
     weights: tuple[float, ...] | None = None
+
+    def values(self) -> tuple[float, ...]:
+        """Its numbers in a fixed order: ``(p_yes,)``, the choices' shares, or the bin weights."""
+        if self.p_yes is not None:
+            return (self.p_yes,)
+        return tuple(self.p.values()) if self.p is not None else tuple(self.weights)
 
 
 @dataclass(frozen=True)
@@ -242,6 +268,21 @@ class KnowledgeBase:
             for fid, d in c.findings.items():
                 yield f"causes.{cid}.findings.{fid}", d.source
         yield from self.triage_sources
+
+    def numbers(self):
+        """Every prior and distribution with its source: (where, numbers, Source).
+
+        These are the knowledge base's numbers that evidence grading covers: each has an article
+        quote, a published figure, or general knowledge with a plausible range of every number.
+        """
+        for cid, c in self.causes.items():
+            yield f"causes.{cid}.prior", (c.prior,), c.prior_source
+        for fid in self.findings:
+            d = self.background[fid]
+            yield f"findings.{fid}.background", d.values(), d.source
+        for cid, c in self.causes.items():
+            for fid, d in c.findings.items():
+                yield f"causes.{cid}.findings.{fid}", d.values(), d.source
 
 
 def load_knowledge(path: str | Path | None = None) -> KnowledgeBase:
@@ -519,15 +560,81 @@ def _answer_counts(raw: Mapping[str, Any], n_findings: int) -> tuple[tuple[float
     return tuple(counts)
 
 
-def _source(where: str, spec: Mapping[str, Any] | None) -> Source:
-    if not spec or (("quote" in spec) == ("general_knowledge" in spec)):
+SOURCE_KINDS = ("quote", "published", "general_knowledge")
+PUBLISHED_KEYS = ("figure", "where", "year", "address", "derivation")
+
+
+def _source(where: str, spec: Mapping[str, Any] | None, *, values: tuple[float, ...] | None = None,
+            names: tuple[str, ...] | None = None) -> Source:
+    """Read a source; ``values`` (the numbers it backs) make a range required for general knowledge.
+
+    ``names`` are the keys of a choice distribution, whose range is given per choice.
+    """
+    kinds = [k for k in SOURCE_KINDS if k in (spec or {})]
+    if len(kinds) != 1:
         raise KnowledgeBaseError(
-            f"{where}.source must have exactly one of 'quote' or 'general_knowledge' (got {spec!r})"
+            f"{where}.source must have exactly one of 'quote', 'published' or 'general_knowledge' (got {spec!r})"
         )
-    text = spec.get("quote") or spec.get("general_knowledge")
+    kind = kinds[0]
+    allowed = {kind, "range"} if kind == "general_knowledge" else {kind}
+    if set(spec) - allowed:
+        raise KnowledgeBaseError(f"{where}.source has unknown keys {sorted(set(spec) - allowed)} "
+                                 f"(allowed with {kind!r}: {sorted(allowed)})")
+    if kind == "published":
+        published = _mapping(f"{where}.source.published", spec["published"])
+        if set(published) != set(PUBLISHED_KEYS):
+            raise KnowledgeBaseError(f"{where}.source.published must have exactly the keys {list(PUBLISHED_KEYS)} "
+                                     f"(got {sorted(published)})")
+        for key in PUBLISHED_KEYS:
+            if key == "year":
+                year = published[key]
+                if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2100:
+                    raise KnowledgeBaseError(f"{where}.source.published.year must be a year such as 2017 (got {year!r})")
+            else:
+                _text(f"{where}.source.published.{key}", published[key])
+        if not str(published["address"]).startswith(("https://", "http://", "doi:")):
+            raise KnowledgeBaseError(f"{where}.source.published.address must be a URL or a doi: (got "
+                                     f"{published['address']!r})")
+        return Source(published=dict(published))
+    text = spec[kind]
     if not isinstance(text, str) or not text.strip():
         raise KnowledgeBaseError(f"{where}.source must be a non-empty string (got {text!r})")
-    return Source(quote=spec.get("quote"), general_knowledge=spec.get("general_knowledge"))
+    if kind == "quote":
+        return Source(quote=text)
+    if values is None:
+        if "range" in spec:
+            raise KnowledgeBaseError(f"{where}.source has a 'range', but it backs no number")
+        return Source(general_knowledge=text)
+    if "range" not in spec:
+        raise KnowledgeBaseError(f"{where}.source is general knowledge, so it must give a plausible 'range' "
+                                 f"[low, high] of its number{'s' if len(values) > 1 else ''} (got none)")
+    return Source(general_knowledge=text, range=_range(f"{where}.source.range", spec["range"], values, names))
+
+
+def _range(where: str, spec: Any, values: tuple[float, ...], names: tuple[str, ...] | None) -> tuple[tuple[float, float], ...]:
+    """A plausible range per number: [low, high] for one number, one such pair per bin, or per choice."""
+    if len(values) == 1:
+        pairs = [spec]
+    elif names is not None:
+        given = _mapping(where, spec)
+        if set(given) != set(names):
+            raise KnowledgeBaseError(f"{where} must give [low, high] for each of {list(names)} (got {sorted(given)})")
+        pairs = [given[n] for n in names]
+    else:
+        pairs = spec
+        if not isinstance(pairs, list) or len(pairs) != len(values):
+            raise KnowledgeBaseError(f"{where} must be {len(values)} pairs [low, high], one per number (got {spec!r})")
+    out = []
+    for k, (pair, value) in enumerate(zip(pairs, values)):
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise KnowledgeBaseError(f"{where} must hold pairs [low, high] (got {pair!r})")
+        lo, hi = (_number(where, x) for x in pair)
+        if not 0 < lo <= value <= hi <= 1:
+            label = names[k] if names else (f"bin {k}" if len(values) > 1 else "the number")
+            raise KnowledgeBaseError(f"{where}: {label} is {value}, which must lie in its plausible range "
+                                     f"[{lo}, {hi}] (0 < low <= value <= high <= 1)")
+        out.append((lo, hi))
+    return tuple(out)
 
 
 def _finding(fid: str, spec: Mapping[str, Any]) -> Finding:
@@ -588,24 +695,24 @@ def _check_bins(f: Finding) -> None:
 
 
 def _distribution(where: str, finding: Finding, spec: Mapping[str, Any]) -> Distribution:
-    source = _source(where, spec.get("source"))
     if finding.type == YES_NO:
         p_yes = _number(f"{where}.p_yes", spec["p_yes"])
         if not 0.0 < p_yes < 1.0:
             raise KnowledgeBaseError(f"{where}.p_yes must be strictly between 0 and 1 (got {p_yes})")
-        return Distribution(finding.id, source, p_yes=p_yes)
+        return Distribution(finding.id, _source(where, spec.get("source"), values=(p_yes,)), p_yes=p_yes)
     if finding.type == CHOICE:
         given = _mapping(f"{where}.p", spec["p"])
         p = {c: _number(f"{where}.p.{c}", given[c]) for c in finding.choices if c in given}
         if set(given) != set(finding.choices) or min(p.values()) <= 0 or not math.isclose(sum(p.values()), 1.0):
             raise KnowledgeBaseError(f"{where}.p must give each of {finding.choices} a positive share, summing to 1")
+        source = _source(where, spec.get("source"), values=tuple(p.values()), names=finding.choices)
         return Distribution(finding.id, source, p=p)
     weights = tuple(_number(f"{where}.weights", w) for w in spec["weights"])
     if len(weights) != len(finding.bins) or min(weights) <= 0 or not math.isclose(sum(weights), 1.0):
         raise KnowledgeBaseError(
             f"{where}.weights must be {len(finding.bins)} positive numbers summing to 1 (got {weights})"
         )
-    return Distribution(finding.id, source, weights=weights)
+    return Distribution(finding.id, _source(where, spec.get("source"), values=weights), weights=weights)
 
 
 def _cause(cid: str, spec: Mapping[str, Any], findings: Mapping[str, Finding]) -> Cause:
@@ -622,7 +729,7 @@ def _cause(cid: str, spec: Mapping[str, Any], findings: Mapping[str, Finding]) -
         label=_text(f"causes.{cid}.label", spec["label"]),
         prior=prior,
         source=_source(f"causes.{cid}", spec.get("source")),
-        prior_source=_source(f"causes.{cid}.prior", spec.get("prior_source")),
+        prior_source=_source(f"causes.{cid}.prior", spec.get("prior_source"), values=(prior,)),
         advice=_text(f"causes.{cid}.advice.text", spec["advice"]["text"]),
         advice_source=_source(f"causes.{cid}.advice", spec["advice"].get("source")),
         findings=dists,

@@ -50,6 +50,7 @@ def encode_frame(frame: pd.DataFrame, kb: KnowledgeBase) -> tuple[np.ndarray, di
             if int(pos) not in errors:
                 errors[int(pos)] = _message(f, frame[fid].iloc[pos])
     _check_requirements(X, kb, errors)
+    _imply_parents(X, kb)
     if errors:
         X[np.fromiter(errors, dtype=np.int64)] = np.nan
     return X, errors
@@ -133,6 +134,15 @@ def _check_requirements(X: np.ndarray, kb: KnowledgeBase, errors: dict[int, str]
             contradiction = ~np.isnan(X[:, j]) & (X[:, p] == (0.0 if wanted else 1.0))
             for pos in np.flatnonzero(contradiction):
                 errors.setdefault(int(pos), contradiction_message(f.id, parent, wanted))
+
+
+def _imply_parents(X: np.ndarray, kb: KnowledgeBase) -> None:
+    """A follow-up given without its parent implies the parent (as ``core.cases.imply_parents``)."""
+    ids = kb.finding_ids
+    for j, f in enumerate(kb.findings.values()):
+        for parent, wanted in f.requires.items():
+            p = ids.index(parent)
+            X[~np.isnan(X[:, j]) & np.isnan(X[:, p]), p] = 1.0 if wanted else 0.0
 
 
 __all__ = ["encode_frame", "encode_frame_strict", "check_columns", "LABEL_COLUMNS"]

@@ -44,6 +44,10 @@ FULLY_ANSWERED_STREAM = 2  # fully answered cases the report measures on
 # 3 drew the fully answered training cases of 0.1.0; retired, not reused, so old figures stay reproducible
 PROPOSAL_STREAM = 4  # cases with every cause equally likely, added to the training cases
 FIDELITY_STREAM = 5  # fresh natural cases the report measures agreement with the exact posterior on
+SENSITIVITY_STREAM = 7  # natural cases the sensitivity analysis of the knowledge base's numbers is measured on
+# Cases drawn from one cause alone: stream base + the cause's index in the knowledge base.
+FIDELITY_RARE_STREAM = 100  # the fidelity of causes too rare among natural cases to measure there
+PROPOSAL_TUNING_STREAM = 200  # each cause's clear-case rate, which sets its share of the proposal cases
 DEFAULT_SEED = 0
 DATASET_FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -192,6 +196,13 @@ def fully_answered_tables(tables: Tables) -> Tables:
 def uniform_cause_tables(tables: Tables) -> Tables:
     """The generator's tables with every cause equally likely; findings are drawn as for ordinary cases."""
     prior = np.full(len(tables.prior), 1.0 / len(tables.prior))
+    return dataclasses.replace(tables, prior=prior, cum_prior=np.cumsum(prior))
+
+
+def cause_tables(tables: Tables, cause: int) -> Tables:
+    """The generator's tables with every case drawn from cause index ``cause`` (``tables`` order)."""
+    prior = np.zeros(len(tables.prior))
+    prior[cause] = 1.0
     return dataclasses.replace(tables, prior=prior, cum_prior=np.cumsum(prior))
 
 

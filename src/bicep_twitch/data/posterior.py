@@ -62,13 +62,17 @@ def posterior_matrix(X: np.ndarray, tables: Tables | None = None, *, chunk_rows:
     return out
 
 
-def _posterior_chunk(X: np.ndarray, t: Tables) -> np.ndarray:
+def outcome_codes(X: np.ndarray, t: Tables) -> np.ndarray:
+    """Each case's row of every finding's ``loglik`` table: (n, findings), unknown = the all-zero row.
+
+    A follow-up given without its parent counts the parent's yes.
+    """
     X = X.copy()
     for j, parent in enumerate(t.requires_yes_of):
         if parent >= 0:
             implied = ~np.isnan(X[:, j]) & np.isnan(X[:, parent])
             X[implied, parent] = 1.0
-    log_post = np.tile(np.log(t.prior), (len(X), 1))
+    codes = np.empty(X.shape, dtype=np.int64)
     for j, ft in enumerate(t.findings):
         col = X[:, j]
         unknown = np.isnan(col)
@@ -80,8 +84,25 @@ def _posterior_chunk(X: np.ndarray, t: Tables) -> np.ndarray:
         else:
             code = np.where(unknown, 0, col).astype(np.int64)
         code[unknown] = ft.loglik.shape[0] - 1  # the all-zero row: unknown adds nothing
-        log_post += ft.loglik[code]
-    log_post -= log_post.max(axis=1, keepdims=True)
+        codes[:, j] = code
+    return codes
+
+
+def log_joint(codes: np.ndarray, t: Tables) -> np.ndarray:
+    """log P(cause, answers) of cases given by :func:`outcome_codes`: (n, causes)."""
+    log_post = np.tile(np.log(t.prior), (len(codes), 1))
+    for j, ft in enumerate(t.findings):
+        log_post += ft.loglik[codes[:, j]]
+    return log_post
+
+
+def normalised(log_post: np.ndarray) -> np.ndarray:
+    """Rows of unnormalised log probabilities as probabilities."""
+    log_post = log_post - log_post.max(axis=1, keepdims=True)
     post = np.exp(log_post)
     post /= post.sum(axis=1, keepdims=True)
     return post
+
+
+def _posterior_chunk(X: np.ndarray, t: Tables) -> np.ndarray:
+    return normalised(log_joint(outcome_codes(X, t), t))

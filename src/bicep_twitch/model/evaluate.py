@@ -87,6 +87,62 @@ def fidelity_scores(proba: np.ndarray, posterior: np.ndarray, y: np.ndarray, *, 
     }
 
 
+# A cause with fewer clear cases than this among the natural draws is measured on cases drawn from
+# that cause alone instead, weighted back to natural cases (its natural estimate would be noise).
+MIN_CLEAR_CASES = 300
+
+
+def cause_agreement(proba: np.ndarray, posterior: np.ndarray, *, cause: int,
+                    prior: float) -> tuple[float | None, int, float]:
+    """Agreement on the clear cases of one cause among cases drawn from that cause alone, weighted back.
+
+    A case drawn from cause ``c`` alone has density ``P(x | c)`` where natural cases have ``p(x)``;
+    ``p(x) / P(x | c) = prior_c / P(c | x)``, exact from the posterior. Returns the weighted share
+    of clear cases of ``cause`` whose top cause the tree names first, how many clear cases there
+    were, and their total weight (to pool several sets of draws exactly).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> post = np.array([[0.9, 0.1], [0.7, 0.3], [0.4, 0.6]])
+    >>> tree = np.array([[0.8, 0.2], [0.3, 0.7], [0.5, 0.5]])
+    >>> agreement, clear, weight = cause_agreement(tree, post, cause=0, prior=0.5)
+    >>> round(agreement, 3), clear, round(weight, 3)
+    (0.438, 2, 1.27)
+    """
+    clear = (posterior.max(axis=1) >= CONFIDENT) & (posterior.argmax(axis=1) == cause)
+    weight = prior / posterior[clear, cause]
+    agree = proba[clear].argmax(axis=1) == cause
+    return _wmean(agree, weight), int(clear.sum()), float(weight.sum())
+
+
+def with_rare_causes(natural: Mapping[str, Any], rare: Mapping[str, tuple[float | None, int]], *,
+                     draws: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """Fidelity scores of natural cases, each cause in ``rare`` taking its agreement from its own draws.
+
+    ``rare`` maps a cause to (agreement, clear cases) from :func:`cause_agreement`; the worst cause
+    is chosen again. ``measured_on_own_draws`` records, per rare cause, its clear cases there and
+    (from ``draws``) how many cases were drawn. Overall agreement, gap and accuracy stay natural.
+
+    Examples
+    --------
+    >>> nat = {"agreement_by_cause": {"a": 0.99, "b": 0.5}, "worst_cause": "b", "worst_cause_agreement": 0.5}
+    >>> s = with_rare_causes(nat, {"b": (0.95, 700)})
+    >>> s["agreement_by_cause"], s["worst_cause"], s["measured_on_own_draws"]
+    ({'a': 0.99, 'b': 0.95}, 'b', {'b': {'clear_cases': 700, 'drawn': None}})
+    """
+    out = dict(natural)
+    by_cause = dict(natural["agreement_by_cause"])
+    for c, (agreement, _) in rare.items():
+        by_cause[c] = _round(agreement)
+    known = {c: v for c, v in by_cause.items() if v is not None}
+    worst = min(known, key=known.get) if known else None
+    out.update(agreement_by_cause=by_cause, worst_cause=worst, worst_cause_agreement=known.get(worst),
+               measured_on_own_draws={c: {"clear_cases": n, "drawn": (draws or {}).get(c)} for c, (_, n) in rare.items()},
+               min_clear_cases=MIN_CLEAR_CASES)
+    return out
+
+
 def meets_targets(scores: Mapping[str, Any], targets: Mapping[str, float] = TARGETS) -> dict[str, bool]:
     """Which targets a set of scores meets (``probability_gap`` is a ceiling, the others floors)."""
     out = {}

@@ -55,9 +55,12 @@ class Reason:
         knowledge base gives it one, else the cause the answer points to (for) or away from
         (against); ``None`` when only the population background is quoted.
     quote, general_knowledge : str or None
-        Exactly one is set: the article's sentence, or the general-knowledge rationale.
+        The article's sentence, or the general-knowledge rationale (neither for a published figure).
     said : str
         The answer in words ("takes a corticosteroid").
+    published : dict or None
+        A published figure: the figure, where and when it was published, its address, and how it
+        became the knowledge base's number.
     """
 
     cause: str
@@ -69,6 +72,7 @@ class Reason:
     quote: str | None
     general_knowledge: str | None
     said: str
+    published: Mapping[str, Any] | None = None
 
     @property
     def log_odds(self) -> float:
@@ -82,7 +86,7 @@ class Reason:
 
     @property
     def source_text(self) -> str:
-        return Source(self.quote, self.general_knowledge).text
+        return Source(self.quote, self.general_knowledge, self.published).text
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,6 +100,7 @@ class Reason:
             "source_cause": self.source_cause,
             "quote": self.quote,
             "general_knowledge": self.general_knowledge,
+            "published": dict(self.published) if self.published is not None else None,
         }
 
 
@@ -169,7 +174,7 @@ def cause_reasons(kb: KnowledgeBase, row: Mapping[str, float], cause: str) -> Ca
         source_cause, source = _source(kb, model, cause, fid, code, direction)
         reasons.append(
             Reason(cause, fid, decode_value(kb.findings[fid], code), math.exp(delta), direction, source_cause,
-                   source.quote, source.general_knowledge, said(kb.findings[fid], code))
+                   source.quote, source.general_knowledge, said(kb.findings[fid], code), source.published)
         )
     reasons.sort(key=lambda r: -abs(r.log_odds))
     return CauseReasons(

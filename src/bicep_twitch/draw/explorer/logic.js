@@ -141,6 +141,12 @@ function bicepTwitchLogic(D) {
         }
       });
     });
+    D.findings.forEach(function (f) {  // a follow-up given alone implies its parent: core/cases.py imply_parents
+      if (row[f.index] !== row[f.index] || !f.requires) return;
+      Object.keys(f.requires).forEach(function (p) {
+        if (row[FIND[p].index] !== row[FIND[p].index]) row[FIND[p].index] = f.requires[p] ? 1 : 0;
+      });
+    });
     return row;
   }
 
