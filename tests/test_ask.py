@@ -33,6 +33,18 @@ from bicep_twitch.core.tree import TreeData, read_tree
 TOY_CLASSES = ["caffeine", "exercise_overuse", "stress_anxiety"]
 
 
+SKIP = "\n"  # Enter at the invitation to describe it: ``ask`` asks the questions only
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    """The transcripts below are checked line for line: a terminal wide enough that nothing wraps.
+
+    The tests of wrapping give their width explicitly.
+    """
+    monkeypatch.setenv("COLUMNS", "1000")
+
+
 def toy_tree(kb) -> TreeData:
     features = list(kb.finding_ids)
     at = features.index
@@ -125,9 +137,9 @@ def test_out_of_range_number_and_choice_spelling(kb):
         missing_go_to_left=[True, False, False], value=[[0.5, 0.5], [1, 0], [0, 1]], n_samples=[2, 1, 1],
     )
     out = io.StringIO()
-    walk = Questionnaire(tree, kb, stdin=io.StringIO("jerk\nSpasm\n"), out=out, echo=True, screen=False).run()
+    walk = Questionnaire(tree, kb, stdin=io.StringIO("wiggle\nSpasm\n"), out=out, echo=True, screen=False).run()
     assert answer_hint(f) == "(twitch or spasm, ? if unsure)"
-    assert "'jerk' is not an answer to this question: please answer twitch or spasm" in out.getvalue()
+    assert "'wiggle' is not an answer to this question: please answer twitch or spasm" in out.getvalue()
     assert walk.case(kb) == {"movement": "spasm"} and walk.leaf == 2
 
 
@@ -283,7 +295,7 @@ def predictor(small_model):
 
 def test_cli_json_result_equals_predict(small_model, model_tree, kb, walks_by_cause, predictor):
     cause, (leaf, path, answers) = sorted(walks_by_cause.items())[0]
-    proc = ask_cli(small_model, "junk\n" + stdin_for(model_tree, kb, path, answers) + SCREEN_UNKNOWN, "--json")
+    proc = ask_cli(small_model, SKIP + "junk\n" + stdin_for(model_tree, kb, path, answers) + SCREEN_UNKNOWN, "--json")
     assert proc.returncode == 0, proc.stderr
     record = json.loads(proc.stdout)  # stdout holds only the JSON; the questions went to stderr
     assert "please answer" in proc.stderr and "1. " in proc.stderr
@@ -300,7 +312,7 @@ def test_cli_text_result_is_what_predict_prints(small_model, model_tree, kb, wal
 
     cause, (leaf, path, answers) = sorted(walks_by_cause.items())[-1]
     stdin = stdin_for(model_tree, kb, path, answers) + SCREEN_UNKNOWN
-    proc = ask_cli(small_model, stdin)
+    proc = ask_cli(small_model, SKIP + stdin)
     assert proc.returncode == 0, proc.stderr
     case = Questionnaire(model_tree, kb, stdin=io.StringIO(stdin), out=io.StringIO()).run().case(kb)
     result = predictor.predict(case)
@@ -310,9 +322,11 @@ def test_cli_text_result_is_what_predict_prints(small_model, model_tree, kb, wal
 
 
 def test_cli_end_of_input_exits_2(small_model):
-    proc = ask_cli(small_model, "")
+    proc = ask_cli(small_model, SKIP)
     assert proc.returncode == 2
     assert proc.stderr.startswith("bicep-twitch ask: input ended at question 1")
+    proc = ask_cli(small_model, "")
+    assert proc.returncode == 2 and proc.stderr.startswith("bicep-twitch ask: input ended at the description")
     assert "Traceback" not in proc.stderr
 
 
@@ -350,7 +364,7 @@ def test_done_stops_the_tree_questions_and_the_safety_screen_still_asks(small_mo
     safety = [fid for fid in safety_findings(predictor.kb) if fid != first.id]
     out, result_out, err = io.StringIO(), io.StringIO(), io.StringIO()
     lines = ["no" if predictor.kb.findings[fid].type == "yes/no" else "3" for fid in safety]
-    stdin = io.StringIO("done\n" + "".join(line + "\n" for line in lines))
+    stdin = io.StringIO(SKIP + "done\n" + "".join(line + "\n" for line in lines))
     status = ask(predictor, stdin=stdin, out=out, result_out=result_out, err=err, as_json=True)
     assert status == 0 and err.getvalue() == ""
     record = json.loads(result_out.getvalue())
@@ -413,7 +427,10 @@ class Person:
         self.out, self.questions = out, {kb.findings[fid].question for fid in yes}
 
     def readline(self) -> str:
-        last = [line for line in self.out.getvalue().splitlines() if "? if unsure)" in line][-1]
+        asked = [line for line in self.out.getvalue().splitlines() if "? if unsure)" in line]
+        if not asked:
+            return SKIP  # the invitation to describe it: skipped
+        last = asked[-1]
         return "yes\n" if any(q in last for q in self.questions) else "?\n"
 
 
@@ -437,7 +454,7 @@ def test_a_person_on_prednisone_who_answers_dont_know_elsewhere_is_asked_about_m
 def test_ask_case_never_asks_what_was_given(small_model):
     given = {"weakness": False, "takes_corticosteroid": True, "caffeine_cups_per_day": 2, "hours_after_workout": 1,
              "movement": "spasm", "duration_days": 2}
-    proc = ask_cli(small_model, "?\n" * 30, "--json", "--case", json.dumps(given))
+    proc = ask_cli(small_model, SKIP + "?\n" * 30, "--json", "--case", json.dumps(given))
     assert proc.returncode == 0, proc.stderr
     record = json.loads(proc.stdout)
     asked = {q["finding"] for q in record["questions"]}
