@@ -393,14 +393,19 @@ def test_done_at_a_safety_question_stops_everything_and_says_what_stayed_unknown
 # --- the safety screen, answers given up front, why ------------------------------------------------
 
 
-def caffeine_tree(kb) -> TreeData:
+def one_cut_tree(kb, finding: str, cut: float) -> TreeData:
+    """A tree of one question: ``finding`` up to ``cut`` (or unknown) left, else right."""
     features = list(kb.finding_ids)
     return TreeData.from_arrays(
         features=features, classes=["caffeine", "stress_anxiety"],
         children_left=[1, -1, -1], children_right=[2, -1, -1],
-        feature=[features.index("caffeine_cups_per_day"), -2, -2], threshold=[4.5, -2.0, -2.0],
+        feature=[features.index(finding), -2, -2], threshold=[cut, -2.0, -2.0],
         missing_go_to_left=[True, False, False], value=[[0.5, 0.5], [0.1, 0.9], [0.9, 0.1]], n_samples=[2, 1, 1],
     )
+
+
+def caffeine_tree(kb) -> TreeData:
+    return one_cut_tree(kb, "caffeine_cups_per_day", 4.5)
 
 
 def test_the_safety_screen_asks_each_red_flag_and_medicine_when_nothing_else_did(kb):
@@ -572,13 +577,7 @@ def test_yes_and_no_in_short_words(kb, typed, value):
 
 
 def duration_tree(kb) -> TreeData:
-    features = list(kb.finding_ids)
-    return TreeData.from_arrays(
-        features=features, classes=["caffeine", "stress_anxiety"],
-        children_left=[1, -1, -1], children_right=[2, -1, -1],
-        feature=[features.index("duration_days"), -2, -2], threshold=[14.0, -2.0, -2.0],
-        missing_go_to_left=[True, False, False], value=[[0.5, 0.5], [0.1, 0.9], [0.9, 0.1]], n_samples=[2, 1, 1],
-    )
+    return one_cut_tree(kb, "duration_days", 14.0)
 
 
 @pytest.mark.parametrize("typed, days", [("3 weeks", 21), ("2 hours", 2 / 24), ("half a day", 0.5),
@@ -629,3 +628,4 @@ def test_cli_reads_a_description_and_reports_it(small_model, predictor):
     assert not {q["finding"] for q in record["questions"] if q["asked_for"] != "description"} & {q["finding"] for q in read}
     assert record["result"] == json.loads(json.dumps(predictor.predict(record["case"]).to_dict()))
     assert "4 read from your description" in proc.stderr
+    assert record["description"] == text.strip()

@@ -38,7 +38,7 @@ def ask(
     asked. With ``describe`` (default) the person may first describe it in their own words: what
     is read and kept is not asked again. Lines are wrapped to ``width`` (default the terminal's).
     The result goes to ``result_out``: the text ``predict`` prints, or with ``as_json``
-    one JSON object ``{"given", "questions", "skipped", "safety_unknown", "case", "result"}``
+    one JSON object ``{"description", "given", "questions", "skipped", "safety_unknown", "case", "result"}``
     where ``result`` is ``predictor.predict(case).to_dict()``.
     """
     kb = predictor.kb
@@ -88,6 +88,7 @@ def ask(
     out.flush()
     if as_json:
         record = {
+            "description": questionnaire.description,
             "given": {fid: decode_value(kb.findings[fid], x) for fid, x in start.items()},
             "questions": [a.to_dict(kb) for a in walk.answers],
             "skipped": [{"finding": s.finding, "reason": s.reason} for s in walk.skipped],

@@ -469,6 +469,11 @@ class Questionnaire:
             if answer is not None:
                 self.trail.append(answer)
 
+    @property
+    def description(self) -> str | None:
+        """The description the answers were read from ("" when skipped; None when not asked, or taken back)."""
+        return next((a.text for a in self.trail if a.finding == DESCRIPTION), None)
+
     def pending_safety(self) -> list[str]:
         """The safety findings not given, asked or skipped yet."""
         known = self.walk.known()
