@@ -629,3 +629,15 @@ def test_cli_reads_a_description_and_reports_it(small_model, predictor):
     assert record["result"] == json.loads(json.dumps(predictor.predict(record["case"]).to_dict()))
     assert "4 read from your description" in proc.stderr
     assert record["description"] == text.strip()
+
+
+def test_a_follow_up_read_from_the_description_keeps_its_precondition(kb):
+    # "2 hours after my workout" says there was a workout: kept as yes, so the case never
+    # contradicts itself when the tree would ask about the workout.
+    q, walk, text = run_described(kb, "bicep twitching started 2 hours after my workout\n\n")
+    assert walk.case(kb) == {"movement": "twitch", "recent_arm_workout": True, "hours_after_workout": 2}
+    assert "(hours_after_workout implies that you" in text
+    # The reader takes both the hours and "no gym" from this one: the follow-up is left out, never contradicted.
+    q, walk, text = run_described(kb, "twitching 2 hours after my workout. no gym in 5 days\n\n?\n")
+    assert "(hours_after_workout left out: it applies only when recent_arm_workout is yes.)" in text
+    assert walk.case(kb) == {"movement": "twitch", "recent_arm_workout": False, "caffeine_cups_per_day": None}

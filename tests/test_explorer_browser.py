@@ -384,3 +384,24 @@ def test_the_number_box_takes_units_and_refuses_the_wrong_kind(watched, predicto
         tried += 1
     assert tried >= 1
     watched.check_quiet()
+
+
+@pytest.mark.parametrize("text, case", [
+    ("bicep twitching started 2 hours after my workout",
+     {"movement": "twitch", "recent_arm_workout": True, "hours_after_workout": 2}),  # the workout implied
+    ("twitching 2 hours after my workout. no gym in 5 days",
+     {"movement": "twitch", "recent_arm_workout": False}),  # the follow-up left out, never contradicted
+])
+def test_a_follow_up_in_the_description_never_contradicts_its_precondition(browser, page_url, predictor, text, case):
+    w = Watched(browser, page_url, describe=True)
+    page = w.page
+    page.locator("#describe-text").fill(text)
+    page.get_by_role("button", name="Read it").click()
+    page.get_by_role("button", name="Use these answers").click()
+    while page.locator("#question .result").count() == 0:
+        page.get_by_role("button", name="Don\u2019t know").click()
+    want = predictor.predict(case)
+    assert page.locator(".result h3").inner_text() == f"Most likely: {want.label} ({percent(want.probability)})"
+    assert f"; {len(case)} read from your description" in page.locator(".result").inner_text()
+    w.check_quiet()
+    w.page.close()

@@ -23,7 +23,10 @@ Before any result, the safety screen (:func:`core.triage.screening_findings`) as
 and medicine question not answered yet, whatever the tree's path: real triage screens the red
 flags before it reassures anyone. A person may start from what they already know (``given``:
 only the rest is asked), and may type ``why`` at any prompt to hear which causes the question
-separates most at that point. Banners, the result and exit statuses are the command line's
+separates most at that point. With ``describe``, the walk first invites a description in the
+person's own words (:func:`core.describe.parse_description`): the findings read and kept are
+answers of their own phase, never asked. Every typed answer is read by the same rules
+(:func:`core.describe.read_answer`: "y", "3 weeks", "5 cups"), and ``back`` takes answers back. Banners, the result and exit statuses are the command line's
 (:mod:`bicep_twitch.cli.asking`).
 
 Pure Python: the walk needs only the plain-data tree and the knowledge base.
@@ -564,11 +567,30 @@ class Questionnaire:
             self.trail.append(Answer(DESCRIPTION, "", text, NAN, asked_for=DESCRIBE))
             for e in kept:
                 f = self.kb.findings[e.finding]
+                if not self._precondition_kept(f, e, kept):
+                    continue
                 self.trail.append(Answer(f.id, f.question, e.text, encode_value(f, e.value), asked_for=DESCRIBE))
-            n = len(kept)
+            n = sum(1 for a in self.trail if a.asked_for == DESCRIBE and a.finding != DESCRIPTION)
             self._write(f"   Kept {n} answer{'s' * (n != 1)} from your description; the questions ask only the "
                         "rest (back takes answers back).\n\n")
             return
+
+    def _precondition_kept(self, f: Finding, e, kept: list) -> bool:
+        """A follow-up read ("2 hours after my workout") implies its precondition, kept before it.
+
+        A precondition the description denies leaves the follow-up out: the case never contradicts itself.
+        """
+        for parent, wanted in f.requires.items():
+            said = next((k.value for k in kept if k.finding == parent), None)
+            known = self.walk.given.get(parent, NAN)
+            if said is None and known != known:
+                p = self.kb.findings[parent]
+                self.trail.append(Answer(parent, p.question, e.text, 1.0 if wanted else 0.0, asked_for=DESCRIBE))
+                self._write(f"   ({f.id} implies that you {p.yes}: kept as {'yes' if wanted else 'no'}.)\n")
+            elif (said if said is not None else bool(known)) != wanted:
+                self._write(f"   ({f.id} left out: it applies only when {parent} is {'yes' if wanted else 'no'}.)\n")
+                return False
+        return True
 
     def _confirm(self, evidence: list) -> list | None:
         """Show the findings read; Enter keeps them, line numbers remove lines, back starts again (None)."""
