@@ -33,6 +33,18 @@ from bicep_twitch.core.tree import TreeData, read_tree
 TOY_CLASSES = ["caffeine", "exercise_overuse", "stress_anxiety"]
 
 
+SKIP = "\n"  # Enter at the invitation to describe it: ``ask`` asks the questions only
+
+
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch):
+    """The transcripts below are checked line for line: a terminal wide enough that nothing wraps.
+
+    The tests of wrapping give their width explicitly.
+    """
+    monkeypatch.setenv("COLUMNS", "1000")
+
+
 def toy_tree(kb) -> TreeData:
     features = list(kb.finding_ids)
     at = features.index
@@ -125,9 +137,9 @@ def test_out_of_range_number_and_choice_spelling(kb):
         missing_go_to_left=[True, False, False], value=[[0.5, 0.5], [1, 0], [0, 1]], n_samples=[2, 1, 1],
     )
     out = io.StringIO()
-    walk = Questionnaire(tree, kb, stdin=io.StringIO("jerk\nSpasm\n"), out=out, echo=True, screen=False).run()
+    walk = Questionnaire(tree, kb, stdin=io.StringIO("wiggle\nSpasm\n"), out=out, echo=True, screen=False).run()
     assert answer_hint(f) == "(twitch or spasm, ? if unsure)"
-    assert "'jerk' is not an answer to this question: please answer twitch or spasm" in out.getvalue()
+    assert "'wiggle' is not an answer to this question: please answer twitch or spasm" in out.getvalue()
     assert walk.case(kb) == {"movement": "spasm"} and walk.leaf == 2
 
 
@@ -283,7 +295,7 @@ def predictor(small_model):
 
 def test_cli_json_result_equals_predict(small_model, model_tree, kb, walks_by_cause, predictor):
     cause, (leaf, path, answers) = sorted(walks_by_cause.items())[0]
-    proc = ask_cli(small_model, "junk\n" + stdin_for(model_tree, kb, path, answers) + SCREEN_UNKNOWN, "--json")
+    proc = ask_cli(small_model, SKIP + "junk\n" + stdin_for(model_tree, kb, path, answers) + SCREEN_UNKNOWN, "--json")
     assert proc.returncode == 0, proc.stderr
     record = json.loads(proc.stdout)  # stdout holds only the JSON; the questions went to stderr
     assert "please answer" in proc.stderr and "1. " in proc.stderr
@@ -300,7 +312,7 @@ def test_cli_text_result_is_what_predict_prints(small_model, model_tree, kb, wal
 
     cause, (leaf, path, answers) = sorted(walks_by_cause.items())[-1]
     stdin = stdin_for(model_tree, kb, path, answers) + SCREEN_UNKNOWN
-    proc = ask_cli(small_model, stdin)
+    proc = ask_cli(small_model, SKIP + stdin)
     assert proc.returncode == 0, proc.stderr
     case = Questionnaire(model_tree, kb, stdin=io.StringIO(stdin), out=io.StringIO()).run().case(kb)
     result = predictor.predict(case)
@@ -310,9 +322,11 @@ def test_cli_text_result_is_what_predict_prints(small_model, model_tree, kb, wal
 
 
 def test_cli_end_of_input_exits_2(small_model):
-    proc = ask_cli(small_model, "")
+    proc = ask_cli(small_model, SKIP)
     assert proc.returncode == 2
     assert proc.stderr.startswith("bicep-twitch ask: input ended at question 1")
+    proc = ask_cli(small_model, "")
+    assert proc.returncode == 2 and proc.stderr.startswith("bicep-twitch ask: input ended at the description")
     assert "Traceback" not in proc.stderr
 
 
@@ -350,7 +364,7 @@ def test_done_stops_the_tree_questions_and_the_safety_screen_still_asks(small_mo
     safety = [fid for fid in safety_findings(predictor.kb) if fid != first.id]
     out, result_out, err = io.StringIO(), io.StringIO(), io.StringIO()
     lines = ["no" if predictor.kb.findings[fid].type == "yes/no" else "3" for fid in safety]
-    stdin = io.StringIO("done\n" + "".join(line + "\n" for line in lines))
+    stdin = io.StringIO(SKIP + "done\n" + "".join(line + "\n" for line in lines))
     status = ask(predictor, stdin=stdin, out=out, result_out=result_out, err=err, as_json=True)
     assert status == 0 and err.getvalue() == ""
     record = json.loads(result_out.getvalue())
@@ -379,14 +393,19 @@ def test_done_at_a_safety_question_stops_everything_and_says_what_stayed_unknown
 # --- the safety screen, answers given up front, why ------------------------------------------------
 
 
-def caffeine_tree(kb) -> TreeData:
+def one_cut_tree(kb, finding: str, cut: float) -> TreeData:
+    """A tree of one question: ``finding`` up to ``cut`` (or unknown) left, else right."""
     features = list(kb.finding_ids)
     return TreeData.from_arrays(
         features=features, classes=["caffeine", "stress_anxiety"],
         children_left=[1, -1, -1], children_right=[2, -1, -1],
-        feature=[features.index("caffeine_cups_per_day"), -2, -2], threshold=[4.5, -2.0, -2.0],
+        feature=[features.index(finding), -2, -2], threshold=[cut, -2.0, -2.0],
         missing_go_to_left=[True, False, False], value=[[0.5, 0.5], [0.1, 0.9], [0.9, 0.1]], n_samples=[2, 1, 1],
     )
+
+
+def caffeine_tree(kb) -> TreeData:
+    return one_cut_tree(kb, "caffeine_cups_per_day", 4.5)
 
 
 def test_the_safety_screen_asks_each_red_flag_and_medicine_when_nothing_else_did(kb):
@@ -413,7 +432,10 @@ class Person:
         self.out, self.questions = out, {kb.findings[fid].question for fid in yes}
 
     def readline(self, size: int = -1) -> str:
-        last = [line for line in self.out.getvalue().splitlines() if "? if unsure)" in line][-1]
+        asked = [line for line in self.out.getvalue().splitlines() if "? if unsure)" in line]
+        if not asked:
+            return SKIP  # the invitation to describe it: skipped
+        last = asked[-1]
         return "yes\n" if any(q in last for q in self.questions) else "?\n"
 
 
@@ -437,7 +459,7 @@ def test_a_person_on_prednisone_who_answers_dont_know_elsewhere_is_asked_about_m
 def test_ask_case_never_asks_what_was_given(small_model):
     given = {"weakness": False, "takes_corticosteroid": True, "caffeine_cups_per_day": 2, "hours_after_workout": 1,
              "movement": "spasm", "duration_days": 2}
-    proc = ask_cli(small_model, "?\n" * 30, "--json", "--case", json.dumps(given))
+    proc = ask_cli(small_model, SKIP + "?\n" * 30, "--json", "--case", json.dumps(given))
     assert proc.returncode == 0, proc.stderr
     record = json.loads(proc.stdout)
     asked = {q["finding"] for q in record["questions"]}
@@ -476,3 +498,146 @@ def test_typed_escape_sequences_are_shown_not_played(kb):
     assert "\x1b" not in text
     assert "\\x1b[2J\\x1b[31m" in text
     assert f"... ({len(junk)} characters) is not a number" in text  # the message quotes a readable part
+
+
+# --- the description, back, answers in words and units, wrapping -------------------------------------
+
+WORKOUT_AND_COFFEE = "did heavy curls this morning, about 5 coffees a day\n"
+
+
+def run_described(kb, answers: str, tree=None, **kw):
+    out = io.StringIO()
+    q = Questionnaire(tree or toy_tree(kb), kb, stdin=io.StringIO(answers), out=out, echo=True, screen=False,
+                      describe=True, **kw)
+    return q, q.run(), out.getvalue()
+
+
+def test_a_description_is_shown_line_by_line_and_what_is_kept_is_not_asked(kb):
+    # Read: the workout (yes) and 5 coffees; kept as read. The root asks hours after the workout,
+    # its precondition already known; caffeine is never asked.
+    q, walk, text = run_described(kb, WORKOUT_AND_COFFEE + "\n" + "2 hours\n")
+    assert text.startswith("Describe it in your own words, or press Enter to skip")
+    assert '1. recent_arm_workout: yes (from "heavy curls this morning")' in text
+    assert '2. caffeine_cups_per_day: 5 (from "about 5 coffees a day")' in text
+    assert "Is that right? Press Enter to accept" in text
+    assert walk.case(kb) == {"recent_arm_workout": True, "caffeine_cups_per_day": 5, "hours_after_workout": 2}
+    assert [(a.finding, a.asked_for) for a in walk.answers] == [
+        ("recent_arm_workout", "description"), ("caffeine_cups_per_day", "description"), ("hours_after_workout", "tree")]
+    assert text.count("? if unsure)") == 1 and "\n1. How many hours after" in text  # one question asked
+    assert walk.leaf == 1  # 2 hours after the workout: the tree's left leaf
+
+
+def test_a_line_removed_from_the_description_is_asked(kb):
+    q, walk, text = run_described(kb, WORKOUT_AND_COFFEE + "7\n2\n\n" + "5\n" + "3 cups a day\n")
+    assert "'7' is not a line number: type numbers from 1 to 2" in text
+    after = text.split("> 2\n", 1)[1]
+    assert "caffeine_cups_per_day" not in after.split("Is that right?")[0]  # shown again without it
+    assert walk.case(kb) == {"recent_arm_workout": True, "hours_after_workout": 5, "caffeine_cups_per_day": 3}
+    assert [a.asked_for for a in walk.answers] == ["description", "tree", "tree"]
+    assert "(Read as 3 cups a day.)" in text
+
+
+def test_nothing_read_or_enter_goes_to_the_questions(kb):
+    for first in ("\n", "hello\n"):
+        q, walk, text = run_described(kb, first + "no\n?\n")
+        assert walk.case(kb) == {"recent_arm_workout": False, "caffeine_cups_per_day": None}
+        assert ("I could not read any answer from that" in text) == (first == "hello\n")
+
+
+def test_back_takes_answers_back_through_the_description_to_the_description(kb):
+    # Kept: workout and coffee. "back" at the root's question takes the coffee back, then the
+    # workout, then the description itself; the new description is read and the walk goes on.
+    answers = WORKOUT_AND_COFFEE + "\n" + "back\n" * 3 + "I had arm day today, no weakness\n\n" + "1\n"
+    q, walk, text = run_described(kb, answers)
+    assert "(Taken back: caffeine_cups_per_day: 5, read from your description.)" in text
+    assert "(Taken back: recent_arm_workout: yes, read from your description.)" in text
+    assert "(Taken back: your description. Describe it again, or press Enter to skip.)" in text
+    assert walk.case(kb) == {"recent_arm_workout": True, "weakness": False, "hours_after_workout": 1}
+    assert [a.asked_for for a in walk.answers] == ["description", "description", "tree"]
+
+
+def test_back_at_a_question_asks_the_one_before_again(kb):
+    out = io.StringIO()
+    q = Questionnaire(toy_tree(kb), kb, stdin=io.StringIO("back\nyes\nback\nno\nback\nback\nyes\n1\n"), out=out,
+                      echo=True, screen=False)
+    walk = q.run()
+    text = out.getvalue()
+    # back at the first question: nothing to take back; after "yes" and after "no": that answer.
+    assert text.count("(Nothing to take back yet.)") == 2
+    assert text.count("(Taken back: your answer 'yes'") == 1 and text.count("(Taken back: your answer 'no'") == 1
+    assert walk.case(kb) == {"recent_arm_workout": True, "hours_after_workout": 1}
+    assert walk.leaf == 1 and walk.skipped == []
+
+
+@pytest.mark.parametrize("typed, value", [("y", True), ("Y", True), ("yeah", True), ("n", False), ("N", False),
+                                          ("nope", False), ("No", False)])
+def test_yes_and_no_in_short_words(kb, typed, value):
+    _, walk, _ = run_toy(kb, f"{typed}\n" + ("1\n" if value else "?\n"))
+    assert walk.case(kb)["recent_arm_workout"] is value
+
+
+def duration_tree(kb) -> TreeData:
+    return one_cut_tree(kb, "duration_days", 14.0)
+
+
+@pytest.mark.parametrize("typed, days", [("3 weeks", 21), ("2 hours", 2 / 24), ("half a day", 0.5),
+                                         ("a fortnight", 14), ("two months", 60), ("5-6 days", 5.5)])
+def test_a_duration_in_the_units_people_use(kb, typed, days):
+    out = io.StringIO()
+    walk = Questionnaire(duration_tree(kb), kb, stdin=io.StringIO(typed + "\n"), out=out, echo=True,
+                         screen=False).run()
+    assert walk.case(kb)["duration_days"] == pytest.approx(days)
+    assert "(Read as " in out.getvalue()
+
+
+def test_a_unit_of_the_wrong_kind_is_refused_naming_the_units_allowed(kb):
+    out = io.StringIO()
+    walk = Questionnaire(duration_tree(kb), kb, stdin=io.StringIO("3 kg\n11 years\n3 weeks\n"), out=out,
+                         echo=True, screen=False).run()
+    text = out.getvalue()
+    assert ("'3 kg': 'kg' is not a unit of this question: please answer a number from 0 to 3650 days, or a number "
+            "with hours, days, weeks, fortnights, months or years") in text
+    assert "'11 years' is 4015 days, more than 3650 days" in text
+    assert walk.answers[0].rejected == ["3 kg", "11 years"] and walk.case(kb) == {"duration_days": 21}
+
+
+def test_wrapped_to_the_width_never_inside_a_word(kb):
+    out = io.StringIO()
+    q = Questionnaire(toy_tree(kb), kb, stdin=io.StringIO("maybe\nyes\nlots\n2\n"), out=out, echo=True,
+                      screen=False, width=40)
+    q.run()
+    text = out.getvalue()
+    wide = io.StringIO()
+    Questionnaire(toy_tree(kb), kb, stdin=io.StringIO("maybe\nyes\nlots\n2\n"), out=wide, echo=True,
+                  screen=False, width=10_000).run()
+    assert max(len(line) for line in text.splitlines()) <= 40
+    assert max(len(line) for line in wide.getvalue().splitlines()) > 80
+    assert text.split() == wide.getvalue().split()  # the same words, none cut: only the breaks moved
+    assert "\n   " in text.split("1. ")[1].split("> ")[0]  # a question goes on under its own text
+
+
+def test_cli_reads_a_description_and_reports_it(small_model, predictor):
+    text = "bicep twitching for 3 weeks, no weakness, 2 coffees a day\n"
+    proc = ask_cli(small_model, text + "\n" + "?\n" * 40, "--json")
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    read = [q for q in record["questions"] if q["asked_for"] == "description"]
+    assert {q["finding"]: q["value"] for q in read} == {
+        "movement": "twitch", "duration_days": 21, "weakness": False, "caffeine_cups_per_day": 2}
+    assert {q["finding"]: q["answer"] for q in read}["duration_days"] == "for 3 weeks"
+    assert not {q["finding"] for q in record["questions"] if q["asked_for"] != "description"} & {q["finding"] for q in read}
+    assert record["result"] == json.loads(json.dumps(predictor.predict(record["case"]).to_dict()))
+    assert "4 read from your description" in proc.stderr
+    assert record["description"] == text.strip()
+
+
+def test_a_follow_up_read_from_the_description_keeps_its_precondition(kb):
+    # "2 hours after my workout" says there was a workout: kept as yes, so the case never
+    # contradicts itself when the tree would ask about the workout.
+    q, walk, text = run_described(kb, "bicep twitching started 2 hours after my workout\n\n")
+    assert walk.case(kb) == {"movement": "twitch", "recent_arm_workout": True, "hours_after_workout": 2}
+    assert "(hours_after_workout implies that you" in text
+    # The reader takes both the hours and "no gym" from this one: the follow-up is left out, never contradicted.
+    q, walk, text = run_described(kb, "twitching 2 hours after my workout. no gym in 5 days\n\n?\n")
+    assert "(hours_after_workout left out: it applies only when recent_arm_workout is yes.)" in text
+    assert walk.case(kb) == {"movement": "twitch", "recent_arm_workout": False, "caffeine_cups_per_day": None}

@@ -74,7 +74,7 @@ def page_url(predictor, tmp_path_factory):
 class Watched:
     """A page with every request and every console error or uncaught exception recorded."""
 
-    def __init__(self, browser, url, width=1280, height=900):
+    def __init__(self, browser, url, width=1280, height=900, describe=False):
         self.page = browser.new_page(viewport={"width": width, "height": height})
         self.requests, self.errors = [], []
         self.page.on("request", lambda r: self.requests.append(r.url))
@@ -83,6 +83,8 @@ class Watched:
         self.url = url
         self.page.goto(url)  # waits for the load event: the page's script has run by then
         assert self.page.evaluate("typeof window.bicepTwitch.predict") == "function"
+        if describe is False and self.page.locator("#describe-text").count():
+            self.page.get_by_role("button", name="Skip", exact=True).click()  # straight to the questions
 
     def check_quiet(self):
         assert self.requests == [self.url], f"the page made requests: {self.requests[1:]}"
@@ -310,3 +312,96 @@ def test_a_person_typing_answers_only_what_they_typed(watched, predictor):
         elif f.type == "yes/no":
             assert words.lower().startswith("no"), (fid, words)
     watched.check_quiet()
+
+
+def test_the_description_box_reads_shows_and_takes_what_the_person_keeps(browser, page_url, predictor):
+    """Typed and read with Enter; every line read shows its words; a removed line is asked later."""
+    from bicep_twitch.core.describe import parse_description
+
+    kb = predictor.kb
+    text = "34M, bicep twitching for 3 weeks, no weakness, 5 coffees a day, on prednisone"
+    read = [e for e in parse_description(text).evidence if e.finding in kb.findings]
+    w = Watched(browser, page_url, describe=True)
+    page = w.page
+    assert page.locator("#question .q").inner_text().startswith("Describe it in your own words")
+    page.locator("#describe-text").click()
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+    lines = page.locator(".read-list li").all_inner_texts()
+    assert len(lines) == len(read) >= 5
+    for line, e in zip(lines, read):
+        assert kb.findings[e.finding].question in line and f"(from \u201c{e.text}\u201d)" in line
+    removed = read[1]
+    page.get_by_role("button", name="Remove: " + kb.findings[removed.finding].question).click()
+    assert page.locator(".read-list li").count() == len(read) - 1
+    page.get_by_role("button", name="Use these answers").click()
+    kept = {e.finding: e.value for e in read if e is not removed}
+    asked = []
+    while page.locator("#question .result").count() == 0:
+        question = page.locator("#question .q").inner_text()
+        f = next(f for f in kb.findings.values() if f.question == question)
+        assert f.id not in kept, f"{f.id} was read from the description and asked again"
+        asked.append(f.id)
+        page.get_by_role("button", name="Don\u2019t know").click()
+    want = predictor.predict(kept)
+    assert page.locator(".result h3").inner_text() == f"Most likely: {want.label} ({percent(want.probability)})"
+    assert f"; {len(kept)} read from your description" in page.locator(".result").inner_text()
+    # "change" on the description goes back to it, with everything after it forgotten.
+    page.get_by_role("button", name="Change your description").click()
+    assert page.locator("#describe-text").count() == 1 and page.locator("#answers li").count() == 0
+    w.check_quiet()
+    w.page.close()
+
+
+def test_the_number_box_takes_units_and_refuses_the_wrong_kind(watched, predictor):
+    from bicep_twitch.core.describe import read_answer
+    from bicep_twitch._errors import InvalidCaseError
+
+    page, kb = watched.page, predictor.kb
+    tried = 0
+    for _ in range(40):
+        if page.locator("#question .result").count():
+            break
+        question = page.locator("#question .q").inner_text()
+        f = next(f for f in kb.findings.values() if f.question == question)
+        if f.type != "number":
+            page.get_by_role("button", name="Don\u2019t know").click()
+            continue
+        before = page.locator("#answers li .said").count()
+        page.locator("#question input").fill("3 kg")
+        page.keyboard.press("Enter")
+        assert "\u201ckg\u201d is not a unit of this question" in page.locator("#question .error").inner_text()
+        assert page.locator("#answers li .said").count() == before
+        typed = "3 weeks" if f.unit == "days" else "2 hours" if "hours" in f.unit else "2"
+        try:
+            want = read_answer(f, typed)
+        except InvalidCaseError:
+            want = None
+        page.locator("#question input").fill(typed)
+        page.keyboard.press("Enter")
+        said = page.locator("#answers li .said").all_inner_texts()[-1]
+        assert want is not None and said.startswith(f"{want:g} "), (f.id, typed, said)
+        tried += 1
+    assert tried >= 1
+    watched.check_quiet()
+
+
+@pytest.mark.parametrize("text, case", [
+    ("bicep twitching started 2 hours after my workout",
+     {"movement": "twitch", "recent_arm_workout": True, "hours_after_workout": 2}),  # the workout implied
+    ("twitching 2 hours after my workout. no gym in 5 days",
+     {"movement": "twitch", "recent_arm_workout": False}),  # the follow-up left out, never contradicted
+])
+def test_a_follow_up_in_the_description_never_contradicts_its_precondition(browser, page_url, predictor, text, case):
+    w = Watched(browser, page_url, describe=True)
+    page = w.page
+    page.locator("#describe-text").fill(text)
+    page.get_by_role("button", name="Read it").click()
+    page.get_by_role("button", name="Use these answers").click()
+    while page.locator("#question .result").count() == 0:
+        page.get_by_role("button", name="Don\u2019t know").click()
+    want = predictor.predict(case)
+    assert page.locator(".result h3").inner_text() == f"Most likely: {want.label} ({percent(want.probability)})"
+    assert f"; {len(case)} read from your description" in page.locator(".result").inner_text()
+    w.check_quiet()
+    w.page.close()

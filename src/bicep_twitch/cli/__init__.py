@@ -123,9 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
         "The tree as a questionnaire: it asks the questions on your path, one per line on stdin, then,\n"
         "before any result, every red-flag and medicine question not asked yet (the safety screen), and\n"
         "prints the result as 'predict' does. --case/--case-file give what you already know: never asked.\n"
-        "At a question: type the answer; '?' or an empty line if you don't know (the tree goes the way it\n"
-        "learned for unknown answers); 'why' to hear which causes the question separates; 'done' to stop\n"
-        "the tree's questions (the safety questions still come; 'done' there ends them), the rest counting\n"
+        "First you may describe it in your own words (Enter skips): what is read is shown, line by line,\n"
+        "to keep or remove, and not asked again.\n"
+        "At a question: type the answer ('y', 'no', '3 weeks', '2 hours', '5 cups' are read too); '?' or an\n"
+        "empty line if you don't know (the tree goes the way it learned for unknown answers); 'why' to hear\n"
+        "which causes the question separates; 'back' to take back the last answer; 'done' to stop the\n"
+        "tree's questions (the safety questions still come; 'done' there ends them), the rest counting\n"
         "as unknown.",
         commands.run_ask,
         exit_status="exit status: 0 a result, 2 bad usage or the input ended before a result, 130 Ctrl-C, "

@@ -10,7 +10,7 @@ import json
 from typing import Any, TextIO
 
 from ..core.cases import decode_value
-from ..predict.ask import AnswerTooLong, EndOfInput, Questionnaire, implied_preconditions
+from ..predict.ask import DESCRIBE, AnswerTooLong, EndOfInput, Questionnaire, implied_preconditions, terminal_width, wrap_lines
 from ..predict.result import format_result_text
 from .usage import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK
 
@@ -28,22 +28,28 @@ def ask(
     as_json: bool = False,
     echo: bool = False,
     given: dict[str, float] | None = None,
+    describe: bool = True,
+    width: int | None = None,
 ) -> int:
     """Run the questionnaire with ``predictor`` and print its result; returns the exit status.
 
     0 after a result; 2 when the answers end before one (message on ``err``); 130 on Ctrl-C.
     ``given`` (finding id -> encoded value) is what the person already said: only the rest is
-    asked. The result goes to ``result_out``: the text ``predict`` prints, or with ``as_json``
-    one JSON object ``{"given", "questions", "skipped", "safety_unknown", "case", "result"}``
+    asked. With ``describe`` (default) the person may first describe it in their own words: what
+    is read and kept is not asked again. Lines are wrapped to ``width`` (default the terminal's).
+    The result goes to ``result_out``: the text ``predict`` prints, or with ``as_json``
+    one JSON object ``{"description", "given", "questions", "skipped", "safety_unknown", "case", "result"}``
     where ``result`` is ``predictor.predict(case).to_dict()``.
     """
     kb = predictor.kb
     start = implied_preconditions(kb, given or {})
-    questionnaire = Questionnaire(predictor.tree, kb, stdin=stdin, out=out, echo=echo, given=start)
-    out.write(
+    width = width if width is not None else terminal_width()
+    questionnaire = Questionnaire(predictor.tree, kb, stdin=stdin, out=out, echo=echo, given=start,
+                                  describe=describe, width=width)
+    out.write(wrap_lines(
         "Answer one question at a time; ? or an empty line if you don't know; why to hear why a question "
-        "is asked; done to skip to the safety questions and the result. Ctrl-C quits.\n"
-    )
+        "is asked; back to take back your last answer; done to skip to the safety questions and the result. "
+        "Ctrl-C quits.\n", width))
     for fid in start:
         if fid not in (given or {}):
             out.write(f"   (A follow-up you gave implies that you {kb.findings[fid].yes}.)\n")
@@ -64,23 +70,25 @@ def ask(
         return EXIT_INTERRUPTED
     case = walk.case(kb)
     result = predictor.predict(case)
-    asked = len(walk.answers)
+    asked = sum(1 for a in walk.answers if a.asked_for != DESCRIBE)
     unknown = sum(1 for a in walk.answers if a.code != a.code)
-    out.write(
+    described = len(walk.answers) - asked
+    out.write(wrap_lines(
         f"\n{asked} question{'s' * (asked != 1)} asked: {asked - unknown} answered, {unknown} unknown"
+        + (f"; {described} read from your description" if described else "")
         + (f"; {len(start)} given up front" if start else "")
-        + f" (a full form asks {len(kb.findings)}).\n"
-    )
+        + f" (a full form asks {len(kb.findings)}).\n", width))
     left = questionnaire.safety_unknown()
     if left:
         flag_text = {flag.finding: flag.text for flag in kb.red_flags}
         names = "; ".join(flag_text.get(fid) or kb.findings[fid].yes for fid in left)
-        out.write(f"{len(left)} safety question{'s' * (len(left) != 1)} stayed unknown. "
-                  f"See a doctor if any of these applies: {names}.\n")
+        out.write(wrap_lines(f"{len(left)} safety question{'s' * (len(left) != 1)} stayed unknown. "
+                             f"See a doctor if any of these applies: {names}.\n", width))
     out.write("\n")
     out.flush()
     if as_json:
         record = {
+            "description": questionnaire.description,
             "given": {fid: decode_value(kb.findings[fid], x) for fid, x in start.items()},
             "questions": [a.to_dict(kb) for a in walk.answers],
             "skipped": [{"finding": s.finding, "reason": s.reason} for s in walk.skipped],

@@ -26,7 +26,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .knowledge import KNOWLEDGE_DIR, NUMBER, load_knowledge
+from .._errors import InvalidCaseError
+from .cases import UNKNOWN_WORDS, kind_of, read_number, shown
+from .knowledge import CHOICE, KNOWLEDGE_DIR, NUMBER, YES_NO, Finding, load_knowledge
 from .numbers import format_number
 
 VOCABULARY_FILE = KNOWLEDGE_DIR / "vocabulary.json"
@@ -136,6 +138,134 @@ def parse_description(text: str, *, today: _dt.date | None = None) -> Descriptio
     return _Reader(_vocabulary(), text, today, _close_word).read()
 
 
+
+def read_answer(finding: Finding, text: str, *, tail: str = "", today: _dt.date | None = None) -> Any:
+    """One typed answer to the question of ``finding``, read by the description's rules.
+
+    A yes/no question takes the vocabulary's answer words ("y", "nope"); a choice any case
+    ("Spasm"); a number question a plain number, an amount in words ("a couple"), a range (its
+    midpoint), the finding's own amount words ("5 cups", "2 litres") and, for a question in time,
+    a number with a duration unit ("3 weeks", "half a day"), converted to the question's unit.
+    Anything else is read as a description restricted to this finding ("prednisone" answers the
+    corticosteroid question), so a typed answer and a description never read the same words two ways.
+
+    Parameters
+    ----------
+    finding : Finding
+        The finding asked.
+    text : str
+        What the person typed; "" or "?" is "don't know".
+    tail : str
+        Appended to an error message (what else may be typed at that prompt).
+    today : datetime.date, optional
+        As :func:`parse_description`.
+
+    Returns
+    -------
+    bool, str, float or None
+        The value in the contract's type; None for "don't know". A number is not snapped to the
+        finding's grid: a typed value is meant as typed.
+
+    Raises
+    ------
+    InvalidCaseError
+        The answer is not one this question takes: the message names what was typed and what is
+        allowed (a unit of the wrong kind, "3 kg" to a question in days, is named as such).
+
+    Examples
+    --------
+    >>> from bicep_twitch.core.knowledge import load_knowledge
+    >>> kb = load_knowledge()
+    >>> read_answer(kb.findings["duration_days"], "3 weeks"), read_answer(kb.findings["weakness"], "N")
+    (21.0, False)
+    >>> read_answer(kb.findings["caffeine_cups_per_day"], "5 cups a day")
+    5.0
+    >>> read_answer(kb.findings["duration_days"], "3 kg")
+    Traceback (most recent call last):
+    bicep_twitch._errors.InvalidCaseError: '3 kg': 'kg' is not a unit of this question: please answer a number from 0 to 3650 days, or a number with hours, days, weeks, fortnights, months or years
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"read_answer: 'text' must be a string (got {type(text).__name__})")
+    word = text.strip()
+    if word in UNKNOWN_WORDS:
+        return None
+    if len(word) > MAX_TEXT_CHARS:
+        raise InvalidCaseError(kind_of(finding).answer_error(finding, word, tail).rstrip())
+    low = " ".join(word.lower().split()).replace("\u2019", "'").replace("\u2018", "'")
+    v = _vocabulary()
+    if finding.type == YES_NO:
+        if low in v.answer_yes or low in v.answer_no:
+            return low in v.answer_yes
+    elif finding.type == CHOICE:
+        if low in finding.choices:
+            return low
+    else:
+        number = read_number(word)
+        if number is None:
+            number = _typed_amount(v, finding, low, word, tail, today or _dt.date.today())
+        if number is not None:
+            if not finding.min <= number <= finding.max:
+                side = f"less than {format_number(finding.min)}" if number < finding.min else f"more than {format_number(finding.max)}"
+                said = format_number(round(number, 4))
+                raise InvalidCaseError((f"{said} is {side} {finding.unit}" if said == word else
+                                        f"{shown(word)} is {said} {finding.unit}, {side} {finding.unit}")
+                                       + f": please answer {kind_of(finding).wanted(finding)} {tail}".rstrip())
+            return number
+    read = parse_description(word, today=today)
+    if finding.id in read.case:
+        return read.case[finding.id]
+    raise InvalidCaseError(kind_of(finding).answer_error(finding, word, tail).rstrip())
+
+
+def _typed_amount(v: "_Vocabulary", f: Finding, low: str, word: str, tail: str, today: _dt.date) -> float | None:
+    """An amount typed to a number question, in its unit; None when the text starts with no amount."""
+    reader = _Reader(v, low, today, _close_word)
+    s = reader.s
+    m = v.amount.match(s)
+    value = reader._amount(m.group(1)) if m else None
+    if value is None:
+        return None
+    rest = m.group(2).strip()
+    if not rest:
+        return value
+    days = v.time_unit_days.get(f.id)
+    factor = next((x for u, x in v.duration_units if u.fullmatch(rest)), None)
+    if days is not None and factor is not None:
+        return value * factor / days
+    for rule in v.rules:  # the finding's own amount words: "5 cups", "2 litres", "7/10"
+        if rule.finding != f.id or rule.kind not in ("amount", "age"):
+            continue
+        hit = rule.regex.match(s)
+        if hit is None:
+            continue
+        amount = reader._amount(hit.group(1)) if rule.kind == "amount" else float(hit.group(1))
+        end, per = reader._period(hit.end(), f.id) if rule.daily else (hit.end(), 1.0)
+        if amount is not None and per is not None and not s[end:].strip():
+            return amount * rule.factor * per
+    units = (", or a number with " + _or_list([u.pattern.split("|")[0].replace("?", "") for u, _ in v.duration_units])
+             if days is not None else "")
+    unit = rest.split()[0] if rest.split() else rest
+    raise InvalidCaseError(f"{shown(word)}: {shown(unit)} is not a unit of this question: please answer "
+                           f"{kind_of(f).wanted(f)}{units} {tail}".rstrip())
+
+
+def _or_list(words: list[str]) -> str:
+    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else "".join(words)
+
+
+def reader_data(kb=None) -> dict[str, Any]:
+    """What another runtime needs to read as :func:`parse_description` does, as plain data.
+
+    The vocabulary as written, and each number finding's ``[min, max, step]`` from the knowledge
+    base (values are checked against the range and snapped to the grid). The page embeds it
+    beside its spec; ``draw/explorer/describe.js`` applies the same rules to it.
+    """
+    kb = kb if kb is not None else load_knowledge()
+    return {
+        "vocabulary": json.loads(VOCABULARY_FILE.read_text(encoding="utf-8")),
+        "grids": {fid: [f.min, f.max, f.step] for fid, f in kb.findings.items() if f.type == NUMBER},
+    }
+
 # --- the vocabulary, compiled once -------------------------------------------------------------
 
 
@@ -195,6 +325,10 @@ class _Vocabulary:
     spelling_words: frozenset[str]
     spelling_min: int
     spelling_cutoff: float
+    amount: re.Pattern  # a whole typed answer: an amount, then any words after it (group 2)
+    answer_yes: frozenset[str]
+    answer_no: frozenset[str]
+    time_unit_days: Mapping[str, float]  # a question in time -> its unit's length in days
 
 
 @lru_cache(maxsize=2)
@@ -336,6 +470,10 @@ def _compile(raw: Mapping[str, Any]) -> _Vocabulary:
         spelling_words=frozenset(spelling["words"]) | frozenset(single),
         spelling_min=int(spelling["min_length"]),
         spelling_cutoff=float(spelling["cutoff"]),
+        amount=re.compile(r"^" + num + r"\s*(.*)$"),
+        answer_yes=frozenset(raw["answers"]["yes"]),
+        answer_no=frozenset(raw["answers"]["no"]),
+        time_unit_days={k: float(x) for k, x in raw["answers"]["time_unit_days"].items()},
     )
 
 
@@ -798,4 +936,4 @@ class _Reader:
         return int(snapped) if float(snapped).is_integer() else snapped
 
 
-__all__ = ["parse_description", "Description", "Evidence", "VocabularyError", "VOCABULARY_FILE"]
+__all__ = ["parse_description", "read_answer", "Description", "Evidence", "VocabularyError", "VOCABULARY_FILE"]

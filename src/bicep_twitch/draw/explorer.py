@@ -26,6 +26,7 @@ from typing import Any
 from .._io import ensure_writable_dir, write_output
 from ..core.knowledge import KnowledgeBase, load_knowledge
 from ..core.model_folder import read_model_tree
+from ..core.describe import reader_data
 from ..core.spec import compile_spec
 from ..core.tree import TreeData
 from .scene import short_label
@@ -33,7 +34,7 @@ from .style import cause_colour
 
 EXPLORER_NAME = "explorer.html"
 # The page's script, in the order the page runs them: the logic (no DOM: Node runs it too), then the drawing.
-SCRIPTS = ("logic.js", "explorer.js")
+SCRIPTS = ("logic.js", "describe.js", "explorer.js")
 
 def explorer_data(tree: TreeData, kb: KnowledgeBase) -> dict[str, Any]:
     """Everything the page needs, as one JSON-serialisable object: the spec and its colours.
@@ -49,7 +50,8 @@ def explorer_data(tree: TreeData, kb: KnowledgeBase) -> dict[str, Any]:
     -------
     dict
         :func:`bicep_twitch.core.spec.compile_spec`, each cause with its ``colour`` and ``short``
-        label added for the drawing.
+        label added for the drawing, and under ``describe`` the free-text reader's data
+        (:func:`bicep_twitch.core.describe.reader_data`).
 
     Examples
     --------
@@ -61,6 +63,8 @@ def explorer_data(tree: TreeData, kb: KnowledgeBase) -> dict[str, Any]:
     True
     """
     spec = compile_spec(tree, kb)
+    # The free-text reader's rules (describe.js reads them as core/describe.py does), beside the spec.
+    spec["describe"] = reader_data(kb)
     for cause in spec["causes"]:
         cause.update(short=short_label(cause["label"]), colour=cause_colour(cause["id"]))
     return spec

@@ -23,7 +23,10 @@ Before any result, the safety screen (:func:`core.triage.screening_findings`) as
 and medicine question not answered yet, whatever the tree's path: real triage screens the red
 flags before it reassures anyone. A person may start from what they already know (``given``:
 only the rest is asked), and may type ``why`` at any prompt to hear which causes the question
-separates most at that point. Banners, the result and exit statuses are the command line's
+separates most at that point. With ``describe``, the walk first invites a description in the
+person's own words (:func:`core.describe.parse_description`): the findings read and kept are
+answers of their own phase, never asked. Every typed answer is read by the same rules
+(:func:`core.describe.read_answer`: "y", "3 weeks", "5 cups"), and ``back`` takes answers back. Banners, the result and exit statuses are the command line's
 (:mod:`bicep_twitch.cli.asking`).
 
 Pure Python: the walk needs only the plain-data tree and the knowledge base.
@@ -32,10 +35,14 @@ Pure Python: the walk needs only the plain-data tree and the knowledge base.
 from __future__ import annotations
 
 import math
+import re
+import shutil
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Callable, TextIO
 
-from ..core.cases import decode_value, kind_of, parse_text, shown
+from ..core.cases import decode_value, encode_value, kind_of, read_number, shown
+from ..core.describe import parse_description, read_answer
 from .._errors import InvalidCaseError
 from ..core.knowledge import Finding, KnowledgeBase
 from ..core.model_folder import check_tree_matches
@@ -50,7 +57,11 @@ NAN = float("nan")
 # questions are still asked. Typed at a safety question: ask nothing more at all.
 DONE_WORDS = ("done",)
 WHY_WORDS = ("why", "why?")
+BACK_WORDS = ("back", "undo")
 TREE, SAFETY = "tree", "safety"
+# The description phase: its answers are the findings read from the person's own words, after an
+# Answer for the description itself (finding DESCRIPTION), which marks the phase as done.
+DESCRIBE, DESCRIPTION = "description", "(description)"
 
 
 @dataclass
@@ -147,6 +158,7 @@ def next_step(
     *,
     given: dict[str, float] | None = None,
     screen: bool = True,
+    describe: bool = False,
 ) -> Step:
     """The questionnaire as a pure function: the answers so far -> the next question, or the end.
 
@@ -171,6 +183,10 @@ def next_step(
         Findings known up front (finding id -> code); never asked.
     screen : bool
         Ask the safety screen (default).
+    describe : bool
+        First invite a description in the person's own words (``need`` is DESCRIPTION, phase
+        DESCRIBE) until an answer for DESCRIPTION is in ``answers``; the findings read from it
+        come as answers with ``asked_for`` DESCRIBE, never asked again.
 
     Examples
     --------
@@ -183,6 +199,10 @@ def next_step(
     >>> after.path == [0, p.tree.child(0, float("nan"))]
     True
     """
+    # The description phase (its own, kept apart from the emergency screen that precedes it).
+    if describe and not any(a.finding == DESCRIPTION for a in answers):
+        return Step(DESCRIPTION, DESCRIBE, [0], None, [])
+    answers = [a for a in answers if a.finding != DESCRIPTION]
     known = {fid: x for fid, x in (given or {}).items() if x == x}
     known.update((a.finding, a.code) for a in answers)
     done = any(a.stop and a.asked_for == TREE for a in answers)
@@ -335,7 +355,7 @@ class AnswerTooLong(Exception):
     """An answer line longer than ``MAX_ANSWER_CHARS``: the questionnaire ends, exit status 2."""
 
 
-def read_answer_line(stdin: TextIO, number: int, *, limit: int = MAX_ANSWER_CHARS) -> str:
+def read_answer_line(stdin: TextIO, where: int | str, *, limit: int = MAX_ANSWER_CHARS) -> str:
     """One answer line from ``stdin``, read at most ``limit + 1`` characters at a time ('' at the end).
 
     A longer line is refused unread beyond the limit and never echoed, so ``ask < /dev/zero``
@@ -344,12 +364,14 @@ def read_answer_line(stdin: TextIO, number: int, *, limit: int = MAX_ANSWER_CHAR
     Raises
     ------
     AnswerTooLong
-        The line at question ``number`` is longer than ``limit`` characters.
+        The line at ``where`` (a question's number, or words such as "the description") is
+        longer than ``limit`` characters.
     """
     line = stdin.readline(limit + 1)
     if len(line) > limit and not (len(line) == limit + 1 and line.endswith("\n")):
         raise AnswerTooLong(
-            f"the answer to question {number} is longer than {limit:,} characters (it starts {shown(line[:20])}); "
+            f"the answer at {f'question {where}' if isinstance(where, int) else where} is longer than {limit:,} "
+            f"characters (it starts {shown(line[:20])}); "
             "an answer is a word or a number"
         )
     return line
@@ -378,6 +400,15 @@ class Questionnaire:
         Findings the person gave up front (finding id -> encoded value); never asked.
     screen : bool
         Ask the safety questions before the walk ends (default); off, only the tree's path.
+    describe : bool
+        First invite a description in the person's own words, show what was read, let the
+        person remove lines, and take the rest as answers (off by default).
+    width : int, optional
+        Wrap every line to this many columns (never inside a word); default the terminal's
+        width (80 when it has none).
+
+    ``back`` (or ``undo``) at any prompt takes back the last answer, again and again, through
+    the findings read from the description and then the description itself.
 
     Examples
     --------
@@ -393,14 +424,17 @@ class Questionnaire:
     ...     missing_go_to_left=[True, False, False],
     ...     value=[[0.5, 0.5], [0.1, 0.9], [0.9, 0.1]], n_samples=[10, 5, 5])
     >>> out = io.StringIO()
-    >>> q = Questionnaire(tree, kb, stdin=io.StringIO("lots\\n7\\n"), out=out, echo=True, screen=False)
+    >>> q = Questionnaire(tree, kb, stdin=io.StringIO("lots\\n7\\n"), out=out, echo=True, screen=False,
+    ...                   width=80)
     >>> walk = q.run()
     >>> walk.case(kb), walk.leaf
     ({'caffeine_cups_per_day': 7}, 2)
     >>> print(out.getvalue().strip())
-    1. How many cups of coffee, energy drinks or the like a day? (number, 0-30 cups a day, ? if unsure)
+    1. How many cups of coffee, energy drinks or the like a day? (number, 0-30 cups
+       a day, ? if unsure)
     > lots
-       'lots' is not a number: please answer a number from 0 to 30 cups a day (? if unsure, why to hear why it is asked).
+       'lots' is not a number: please answer a number from 0 to 30 cups a day (? if
+       unsure, why to hear why it is asked).
     > 7
     """
 
@@ -416,6 +450,8 @@ class Questionnaire:
         echo: bool = False,
         given: dict[str, float] | None = None,
         screen: bool = True,
+        describe: bool = False,
+        width: int | None = None,
     ):
         self.tree = tree
         self.kb = kb
@@ -423,7 +459,10 @@ class Questionnaire:
         self.out = out
         self.echo = echo
         self.screen = screen
+        self.describe = describe
+        self.width = width if width is not None else terminal_width()
         self.walk = Walk(given={fid: x for fid, x in (given or {}).items() if x == x})
+        self.trail: list[Answer] = []  # every answer, with the description's own: what next_step sees
 
     def run(self) -> Walk:
         """Ask until a leaf is reached and the safety screen is through (by :func:`next_step`).
@@ -432,24 +471,40 @@ class Questionnaire:
         asked so far in either case. A safety answer may change the tree's path: the walk then
         goes on from the root with every answer kept, until nothing new is asked.
         """
+        told: set[str] = set()
         while True:
-            step = next_step(self.tree, self.kb, self.walk.answers, given=self.walk.given, screen=self.screen)
+            self.walk.answers[:] = [a for a in self.trail if a.finding != DESCRIPTION]
+            step = next_step(self.tree, self.kb, self.trail, given=self.walk.given, screen=self.screen,
+                             describe=self.describe)
+            self.walk.skipped[:] = [k for k in self.walk.skipped if k.finding in {s.finding for s in step.skipped}]
             seen = {k.finding for k in self.walk.skipped}
             for skipped in step.skipped:
                 if skipped.finding not in seen:
                     self.walk.skipped.append(skipped)
-                    self._tell_skip(skipped)
+                    if skipped.finding not in told:  # said once, even when undone and met again
+                        told.add(skipped.finding)
+                        self._tell_skip(skipped)
             self.walk.path[:] = step.path
             if step.need is None:
                 self.walk.leaf = step.leaf
                 return self.walk
+            if step.phase == DESCRIBE:
+                self._describe()
+                continue
             if step.opens_screen:
                 n = len(step.pending)
                 self._write(
                     f"   Before the result, {n} safety question{'s' * (n != 1)}: each can call for a doctor "
                     "whatever else you answered.\n"
                 )
-            self.walk.answers.append(self._ask(self.kb.findings[step.need], step.phase))
+            answer = self._ask(self.kb.findings[step.need], step.phase)
+            if answer is not None:
+                self.trail.append(answer)
+
+    @property
+    def description(self) -> str | None:
+        """The description the answers were read from ("" when skipped; None when not asked, or taken back)."""
+        return next((a.text for a in self.trail if a.finding == DESCRIPTION), None)
 
     def pending_safety(self) -> list[str]:
         """The safety findings not given, asked or skipped yet."""
@@ -461,31 +516,136 @@ class Questionnaire:
         known = self.walk.known()
         return [fid for fid in screening_findings(self.kb) if known.get(fid, NAN) != known.get(fid, NAN)]
 
-    def _ask(self, f: Finding, phase: str = TREE) -> Answer:
-        number = len(self.walk.answers) + 1
+    def _read_line(self, where: str) -> str:
+        self._write(self.PROMPT)
+        line = read_answer_line(self.stdin, where)
+        if not line:  # '' is end of input; an empty answer is '\n'
+            self._write("\n")  # end the prompt's line before the closing message
+            raise EndOfInput(f"input ended at {where}, before a result was reached")
+        text = line.strip()
+        if self.echo:  # a typed escape sequence is shown, never played on the terminal
+            self._write((text if text.isprintable() else repr(text)[1:-1]) + "\n")
+        return text
+
+    def _ask(self, f: Finding, phase: str = TREE) -> Answer | None:
+        """The answer to ``f``, or None when the person took back the answer before."""
+        number = sum(1 for a in self.walk.answers if a.asked_for != DESCRIBE) + 1
         self._write(f"{number}. {f.question} {answer_hint(f)}\n")
         rejected: list[str] = []
         while True:
-            self._write(self.PROMPT)
-            line = read_answer_line(self.stdin, number)
-            if not line:  # '' is end of input; an empty answer is '\n'
-                self._write("\n")  # end the prompt's line before the closing message
-                raise EndOfInput(f"input ended at question {number} ({f.name}), before a result was reached")
-            text = line.strip()
-            if self.echo:  # a typed escape sequence is shown, never played on the terminal
-                self._write((text if text.isprintable() else repr(text)[1:-1]) + "\n")
+            text = self._read_line(f"question {number} ({f.name})")
             if text.lower() in WHY_WORDS:
                 self._write(self.why(f))
+                continue
+            if text.lower() in BACK_WORDS:
+                if self._back():
+                    return None
                 continue
             if text.lower() in DONE_WORDS:
                 return self._stop(f, text, rejected, phase)
             try:
-                code = parse_text(f, kind_of(f).normalise(f, text))
-            except InvalidCaseError:
+                value = read_answer(f, text, tail=ANSWER_ERROR_TAIL)
+                code = encode_value(f, value)
+            except InvalidCaseError as exc:
                 rejected.append(text)
-                self._write(f"   {answer_error(f, text)}.\n")
+                self._write(f"   {exc}.\n")
                 continue
+            if value is not None and f.type == "number" and read_number(text) is None:
+                self._write(f"   (Read as {decode_value(f, code)} {f.unit}.)\n".replace(" .)", ".)"))
             return Answer(f.id, f.question, text, code, rejected, phase)
+
+    def _back(self) -> bool:
+        """Take back the last answer (True), or say there is none (False)."""
+        if not self.trail:
+            self._write("   (Nothing to take back yet.)\n")
+            return False
+        gone = self.trail.pop()
+        if gone.finding == DESCRIPTION:
+            self._write("   (Taken back: your description. Describe it again, or press Enter to skip.)\n")
+        elif gone.asked_for == DESCRIBE:
+            f = self.kb.findings[gone.finding]
+            self._write(f"   (Taken back: {f.id}: {_shown(decode_value(f, gone.code))}, read from your description.)\n")
+        else:
+            self._write(f"   (Taken back: your answer {gone.text!r} to: {gone.question})\n")
+        return True
+
+    def _describe(self) -> None:
+        """Invite a description, show what it read, let lines be removed, and keep the rest as answers."""
+        self._write("Describe it in your own words, or press Enter to skip (for example: bicep twitching for "
+                    "3 weeks, 2 coffees a day, no weakness).\n")
+        while True:
+            text = self._read_line("the description")
+            if text.lower() in BACK_WORDS:
+                self._back()
+                continue
+            if not text:
+                self.trail.append(Answer(DESCRIPTION, "", "", NAN, asked_for=DESCRIBE))
+                self._write("\n")
+                return
+            read = parse_description(text)
+            usable = [e for e in read.evidence if e.finding in self.kb.findings and e.finding not in self.walk.given]
+            if not usable:
+                self._write("   I could not read any answer from that; the questions follow (back to "
+                            "describe it again).\n\n")
+                self.trail.append(Answer(DESCRIPTION, "", text, NAN, asked_for=DESCRIBE))
+                return
+            kept = self._confirm(usable)
+            if kept is None:
+                self._write("Describe it again, or press Enter to skip.\n")
+                continue
+            self.trail.append(Answer(DESCRIPTION, "", text, NAN, asked_for=DESCRIBE))
+            for e in kept:
+                f = self.kb.findings[e.finding]
+                if not self._precondition_kept(f, e, kept):
+                    continue
+                self.trail.append(Answer(f.id, f.question, e.text, encode_value(f, e.value), asked_for=DESCRIBE))
+            n = sum(1 for a in self.trail if a.asked_for == DESCRIBE and a.finding != DESCRIPTION)
+            self._write(f"   Kept {n} answer{'s' * (n != 1)} from your description; the questions ask only the "
+                        "rest (back takes answers back).\n\n")
+            return
+
+    def _precondition_kept(self, f: Finding, e, kept: list) -> bool:
+        """A follow-up read ("2 hours after my workout") implies its precondition, kept before it.
+
+        A precondition the description denies leaves the follow-up out: the case never contradicts itself.
+        """
+        for parent, wanted in f.requires.items():
+            said = next((k.value for k in kept if k.finding == parent), None)
+            known = self.walk.given.get(parent, NAN)
+            if said is None and known != known:
+                p = self.kb.findings[parent]
+                self.trail.append(Answer(parent, p.question, e.text, 1.0 if wanted else 0.0, asked_for=DESCRIBE))
+                self._write(f"   ({f.id} implies that you {p.yes}: kept as {'yes' if wanted else 'no'}.)\n")
+            elif (said if said is not None else bool(known)) != wanted:
+                self._write(f"   ({f.id} left out: it applies only when {parent} is {'yes' if wanted else 'no'}.)\n")
+                return False
+        return True
+
+    def _confirm(self, evidence: list) -> list | None:
+        """Show the findings read; Enter keeps them, line numbers remove lines, back starts again (None)."""
+        while True:
+            self._write("   I read:\n")
+            for i, e in enumerate(evidence, 1):
+                self._write(f"     {i}. {e.finding}: {_shown(e.value)} (from \"{e.text}\")\n")
+            if not evidence:
+                self._write("     (nothing left)\n")
+            self._write("   Is that right? Press Enter to accept, or type the number of a line to remove it "
+                        "(several: 1 3), or back to describe it again.\n")
+            while True:
+                text = self._read_line("the check of the description")
+                if text.lower() in BACK_WORDS:
+                    return None
+                if not text:
+                    return evidence
+                picks = text.replace(",", " ").split()
+                wrong = [p for p in picks if not p.isdigit() or not 1 <= int(p) <= len(evidence)]
+                if wrong:
+                    self._write(f"   {wrong[0]!r} is not a line number: type numbers from 1 to {len(evidence)}, "
+                                "or press Enter to accept.\n")
+                    continue
+                drop = {int(p) for p in picks}
+                evidence = [e for i, e in enumerate(evidence, 1) if i not in drop]
+                break
 
     def _stop(self, f: Finding, text: str, rejected: list[str], phase: str) -> Answer:
         if phase == SAFETY:
@@ -511,11 +671,44 @@ class Questionnaire:
         return "\n".join(lines) + "\n"
 
     def _write(self, text: str) -> None:
-        self.out.write(text)
+        self.out.write(wrap_lines(text, self.width))
         self.out.flush()
 
     def _tell_skip(self, skipped: Skipped) -> None:
         self._write(f"   (Skipped: {skipped.reason}.)\n")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def terminal_width() -> int:
+    """The terminal's width in columns (80 when there is none, e.g. output to a pipe)."""
+    return shutil.get_terminal_size((80, 24)).columns
+
+
+def wrap_lines(text: str, width: int) -> str:
+    """Each line of ``text`` wrapped to ``width`` columns, never inside a word.
+
+    A wrapped line goes on under its own text: past its indent and a question's number.
+
+    Examples
+    --------
+    >>> print(wrap_lines("12. How many cups of coffee or energy drinks a day?\\n", 30), end="")
+    12. How many cups of coffee or
+        energy drinks a day?
+    """
+    lines = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            lines.append(line)
+            continue
+        hang = " " * re.match(r" *(?:\d+\. )?", line).end()
+        lines.append(textwrap.fill(line, width, subsequent_indent=hang, break_long_words=False,
+                                   break_on_hyphens=False, drop_whitespace=True))
+    return "\n".join(lines)
 
 
 def implied_preconditions(kb: KnowledgeBase, given: dict[str, float]) -> dict[str, float]:

@@ -10,6 +10,9 @@
   var T = D.tree, NODES = B.NODES, FIND = B.FIND, CAUSE = B.CAUSE, nodeFinding = B.nodeFinding;
   var parent = B.parent, depth = B.depth, isLeaf = B.isLeaf, percent = B.percent, thousands = B.thousands;
   var differential = B.differential, topCause = B.topCause, predict = B.predict, walk = B.walk;
+  // The reader of free text (describe.js): the description box shows only with it and its data.
+  var READ = typeof bicepTwitchDescribe === "function" && D.describe ? bicepTwitchDescribe(D.describe) : null;
+  var DESCRIPTION = B.DESCRIPTION;
   var n;
 
   // -- drawing helpers -----------------------------------------------------------------------------
@@ -158,12 +161,20 @@
     renderAsk(true);
   }
   function renderAsk(focus) {
-    var state = B.step(answers);
-    answersEl.replaceChildren.apply(answersEl, answers.map(function (a, i) {
+    var state = B.step(answers, READ !== null);
+    var shown = [];
+    answers.forEach(function (a, i) {
+      if (a.finding === DESCRIPTION) {
+        if (a.text) shown.push(el("li", { class: "described" }, ["Your description: \u201C" + a.text + "\u201D ",
+          el("button", { type: "button", class: "link", text: "change", "aria-label": "Change your description", onclick: function () { backTo(i); } })]));
+        return;
+      }
       var f = FIND[a.finding];
-      return el("li", null, [f.question + " ", el("span", { class: "said", text: B.answeredWords(f, a.code) }), " ",
-        el("button", { type: "button", class: "link", text: "change", "aria-label": "Change the answer to: " + f.question, onclick: function () { backTo(i); } })]);
-    }));
+      shown.push(el("li", null, [f.question + " ", el("span", { class: "said", text: B.answeredWords(f, a.code) }),
+        a.words ? el("span", { class: "from", text: " (from \u201C" + a.words + "\u201D)" }) : null, " ",
+        el("button", { type: "button", class: "link", text: "change", "aria-label": "Change the answer to: " + f.question, onclick: function () { backTo(i); } })]));
+    });
+    answersEl.replaceChildren.apply(answersEl, shown);
     state.skipped.forEach(function (s) { answersEl.appendChild(el("li", { class: "note", text: "Skipped: " + s.reason + "." })); });
     onPath = new Set(state.path);
     current = state.leaf === null ? state.path[state.path.length - 1] : -1;
@@ -176,16 +187,81 @@
       // Only a pane that scrolls on its own (wide screens) follows the walk; a phone keeps its place.
       if (mark && getComputedStyle(pane).overflowY === "auto") mark.scrollIntoView({ block: "nearest" });
     }
-    questionEl.replaceChildren(state.need !== null ? questionCard(state) : resultCard());
+    questionEl.replaceChildren(state.phase === "description" ? describeCard() : state.need !== null ? questionCard(state) : resultCard());
     if (focus) {
       // Focus goes to a number box or to the question itself, never to an answer button: a key
       // that is still down (Enter after a number) or repeats must not answer the next question.
-      var first = questionEl.querySelector("input") || questionEl.querySelector(".q, h3");
+      var first = questionEl.querySelector("input, textarea") || questionEl.querySelector(".q, h3");
       if (first) first.focus();
     }
   }
+  // The description: read by describe.js, shown line by line with its words, each line removable;
+  // what is kept becomes answers (phase "description") and is never asked.
+  function describeCard() {
+    var box = el("textarea", { id: "describe-text", rows: "3", "aria-labelledby": "describe-q",
+      placeholder: "e.g. bicep twitching for 3 weeks, 2 coffees a day, no weakness" });
+    var readEl = el("div", { class: "read", "aria-live": "polite" }), kept = null;
+    function skip() { answers.push({ finding: DESCRIPTION, code: NaN, phase: "description", stop: false, text: "" }); renderAsk(true); }
+    function accept() {
+      answers.push({ finding: DESCRIPTION, code: NaN, phase: "description", stop: false, text: box.value.trim() });
+      kept.forEach(function (e) {
+        // A follow-up ("2 hours after my workout") implies its precondition; one the description
+        // denies leaves the follow-up out: the answers never contradict each other (ask does the same).
+        var req = FIND[e.finding].requires || {}, keep = true;
+        Object.keys(req).forEach(function (p) {
+          var said = kept.filter(function (k) { return k.finding === p; })[0];
+          if (said === undefined) {
+            if (!answers.some(function (a) { return a.finding === p; })) {
+              answers.push({ finding: p, code: req[p] ? 1 : 0, phase: "description", stop: false, words: e.text });
+            }
+          } else if (said.value !== req[p]) keep = false;
+        });
+        if (!keep) return;
+        answers.push({ finding: e.finding, code: B.encodeCase(pair(e.finding, e.value))[FIND[e.finding].index],
+          phase: "description", stop: false, words: e.text });
+      });
+      renderAsk(true);
+    }
+    function pair(k, x) { var o = {}; o[k] = x; return o; }
+    function show() {
+      readEl.replaceChildren();
+      if (!kept.length) {
+        readEl.append(el("p", { class: "hint", text: "I could not read any answer from that. Try other words, or skip to the questions." }));
+        return;
+      }
+      readEl.append(el("p", { text: "I read:" }), el("ul", { class: "read-list" }, kept.map(function (e, i) {
+        var f = FIND[e.finding];
+        return el("li", null, [f.question + " ", el("span", { class: "said", text: B.answeredWords(f, B.encodeCase(pair(e.finding, e.value))[f.index]) }),
+          el("span", { class: "from", text: " (from \u201C" + e.text + "\u201D) " }),
+          el("button", { type: "button", class: "link", text: "remove", "aria-label": "Remove: " + f.question, onclick: function () { kept.splice(i, 1); show(); } })]);
+      })), el("p", { class: "hint", text: "Is that right? Remove what is wrong, then use the rest; the questions ask only what is left." }),
+      el("button", { type: "button", class: "primary", text: "Use these answers", onclick: accept }));
+    }
+    function read() {
+      var text = box.value.trim();
+      if (!text) { skip(); return; }
+      var given = new Set(answers.map(function (a) { return a.finding; }));
+      kept = READ.parseDescription(text).evidence.filter(function (e) { return FIND[e.finding] && !given.has(e.finding); });
+      show();
+    }
+    box.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter" || e.shiftKey) return;
+      e.preventDefault();  // Enter reads; it does not also press what gets focus next
+      if (!e.repeat) read();
+    });
+    return el("div", { class: "card describe" }, [
+      el("p", { class: "q", id: "describe-q", tabindex: "-1", text: "Describe it in your own words, or skip to the questions." }),
+      box,
+      el("div", { class: "choices" }, [
+        el("button", { type: "button", class: "primary", text: "Read it", onclick: read }),
+        el("button", { type: "button", text: "Skip", onclick: skip })
+      ]),
+      readEl
+    ]);
+  }
   function questionCard(state) {
-    var f = FIND[state.need], number = answers.length + 1, error = el("p", { class: "error", role: "alert" });
+    var f = FIND[state.need], error = el("p", { class: "error", role: "alert" });
+    var number = answers.filter(function (a) { return a.phase !== "description"; }).length + 1;
     var screen = state.phase === "safety";
     var answer = function (fid, code) { answerAt(fid, code, state.phase); };
     var controls = [];
@@ -197,11 +273,16 @@
         controls.push(el("button", { type: "button", class: "primary", text: capital(c), title: f.choice_text[c], onclick: function () { answer(f.id, i); } }));
       });
     } else {
-      var input = el("input", { type: "number", inputmode: "decimal", min: f.min, max: f.max, step: "any", "aria-label": f.question + " (" + f.unit + ")" });
+      // Text, not type=number: it takes "2 hours" or "3 weeks", read by the description's rules.
+      var input = el("input", { type: "text", inputmode: READ ? "text" : "decimal", autocomplete: "off", "aria-label": f.question + " (" + f.unit + ")" });
       var submit = function () {
-        var text = input.value.trim(), x = Number(text);
-        if (text === "" || !isFinite(x) || x < f.min || x > f.max) {
-          error.textContent = f.entry_error;
+        var text = input.value.trim(), got = READ ? READ.readAnswer(f, text) : { value: Number(text) };
+        var x = got.value;
+        if (text === "" || got.error !== undefined || typeof x !== "number" || !isFinite(x) || x < f.min || x > f.max) {
+          error.textContent = got.error === "unit"
+            ? "\u201C" + got.unit + "\u201D is not a unit of this question. " + f.entry_error +
+              (got.time ? " A number with hours, days, weeks, months or years is read too." : "")
+            : f.entry_error;
           input.focus();
           return;
         }
@@ -228,16 +309,18 @@
   }
   function resultCard() {
     var c = {};
-    answers.forEach(function (a) { c[a.finding] = B.decodeValue(FIND[a.finding], a.code); });
+    answers.forEach(function (a) { if (a.finding !== DESCRIPTION) c[a.finding] = B.decodeValue(FIND[a.finding], a.code); });
     var r = predict(c);
     var told = el("div", { class: "triage " + r.triage }, [D.triage.level_words[r.triage],
       r.reasons.length ? el("ul", null, r.reasons.map(function (t) { return el("li", { text: t }); })) : null]);
-    var asked = answers.length;
-    var known = answers.filter(function (a) { return a.code === a.code; }).length;  // NaN: "don't know"
+    var asked = answers.filter(function (a) { return a.phase !== "description"; }).length;
+    var described = answers.filter(function (a) { return a.phase === "description" && a.finding !== DESCRIPTION; }).length;
+    var known = answers.filter(function (a) { return a.phase !== "description" && a.code === a.code; }).length;  // NaN: "don't know"
     return el("div", { class: "result" }, [
       el("h3", { tabindex: "-1", text: "Most likely: " + r.label + " (" + percent(r.probability) + ")" }),
       el("p", { class: "hint", text: asked + " question" + (asked === 1 ? "" : "s") + " asked: " + known + " answered, " +
-        (asked - known) + " unknown (a full form asks " + D.findings.length + ")." }),
+        (asked - known) + " unknown" + (described ? "; " + described + " read from your description" : "") +
+        " (a full form asks " + D.findings.length + ")." }),
       told,
       el("h4", { text: "Every cause, most likely first" }),
       bars(r.differential),

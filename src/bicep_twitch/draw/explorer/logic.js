@@ -363,7 +363,13 @@ function bicepTwitchLogic(D) {
 
   // -- the questionnaire: predict/ask.py next_step, a pure function of the answers so far ----------
   // answers: [{finding, code (NaN = "don't know"), phase ("tree" or "safety"), stop}], in the order given.
-  function step(answers) {
+  // With describe, the description phase comes first until an answer for DESCRIPTION is given; the
+  // findings read from it are answers of phase "description" (next_step's describe).
+  function step(answers, describe) {
+    if (describe && !answers.some(function (a) { return a.finding === DESCRIPTION; })) {
+      return { need: DESCRIPTION, phase: "description", path: [0], leaf: null, skipped: [], pending: [], opens_screen: false };
+    }
+    answers = answers.filter(function (a) { return a.finding !== DESCRIPTION; });
     var known = new Map(answers.map(function (a) { return [a.finding, a.code]; }));
     var done = answers.some(function (a) { return a.stop && a.phase === "tree"; });
     var stopped = answers.some(function (a) { return a.stop && a.phase === "safety"; });
@@ -397,6 +403,7 @@ function bicepTwitchLogic(D) {
     if (pending.length) return { need: pending[0], phase: "safety", path: path, leaf: node, skipped: skipped, pending: pending, opens_screen: last === undefined || last.phase !== "safety" };
     return { need: null, phase: "tree", path: path, leaf: node, skipped: skipped, pending: [], opens_screen: false };
   }
+  var DESCRIPTION = "(description)";
   // The whole questionnaire for someone who answers from `answers` (absent = "don't know").
   function walk(answers) {
     var row = encodeCase(answers), given = [], questions = [], screen = [], skipped = [], state;
@@ -413,7 +420,7 @@ function bicepTwitchLogic(D) {
     FIND: FIND, CAUSE: CAUSE, nodeFinding: nodeFinding, parent: parent, depth: depth, NODES: NODES,
     isLeaf: isLeaf, percent: percent, thousands: thousands, formatNumber: formatNumber,
     encodeCase: encodeCase, decodeValue: decodeValue, answeredWords: answeredWords, differential: differential,
-    topCause: topCause, predict: predict, step: step, walk: walk
+    topCause: topCause, predict: predict, step: step, walk: walk, DESCRIPTION: DESCRIPTION
   };
 }
 if (typeof module === "object" && module.exports) module.exports = bicepTwitchLogic;
