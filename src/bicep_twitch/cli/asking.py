@@ -10,6 +10,7 @@ import json
 from typing import Any, TextIO
 
 from ..core.cases import decode_value
+from ..core.triage import safety_reminder
 from ..predict.ask import EndOfInput, Questionnaire, implied_preconditions
 from ..predict.result import format_result_text
 from .usage import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK
@@ -72,11 +73,9 @@ def ask(
         + f" (a full form asks {len(kb.findings)}).\n"
     )
     left = questionnaire.safety_unknown()
-    if left:
-        flag_text = {flag.finding: flag.text for flag in kb.red_flags}
-        names = "; ".join(flag_text.get(fid) or kb.findings[fid].yes for fid in left)
-        out.write(f"{len(left)} safety question{'s' * (len(left) != 1)} stayed unknown. "
-                  f"See a doctor if any of these applies: {names}.\n")
+    # After an emergency the call to action is all that matters now; the reminder would bury it.
+    if left and not walk.emergency:
+        out.write(safety_reminder(kb, left) + "\n")
     out.write("\n")
     out.flush()
     if as_json:
