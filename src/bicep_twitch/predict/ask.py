@@ -575,8 +575,8 @@ class Questionnaire:
     def why(self, f: Finding) -> str:
         """Why ``f`` is asked now: the causes its answer separates most, given the answers so far."""
         if f.id == SCREEN_QUESTION:
-            return ("   Why this question: each of these needs help at once or today, whatever else you answer;\n"
-                    "   a yes ends the questions as soon as it is clear what to do.\n")
+            return ("   Why this question: each of these needs help at once or today, whatever else you answer.\n"
+                    "   After a yes (or ?) each is asked in turn; an emergency ends the questions there.\n")
         known = self.walk.known(self.kb)
         moved = separated_causes(self.kb, known, f.id)
         lines = ["   Why this question: given your answers so far, it separates these causes most:"]
