@@ -1,10 +1,14 @@
 """Golden cases: inputs and every output field Python gives, for the page's logic to be held to.
 
-``build_golden(predictor)`` plays cases through Python: ``predict`` (cause, differential, triage
-with its reasons and advice, the reasons for and against, the path's answers, the open
-questions), bad cases (the error message), whole questionnaires answered from a case, and the
-questionnaire's next step after every answer of some scripted sessions ("don't know", "done" in
-the tree and in the safety screen, follow-ups skipped). ``tests/test_golden.py`` writes them to a
+``build_golden(predictor)`` plays cases through Python: ``predict`` (cause, differential, every
+triage field: level, red flags, the reasons with level, how soon and source, how soon, the safety
+net, the rules not counted, what to do, the advice; the reasons for and against, the path's
+answers, the open questions) on generated cases, every triage rule on its boundary and the
+after-training exception on its; bad cases (the error message); whole questionnaires answered from
+a case (the emergency screen, whether it ended them, the safety questions left unknown and the
+reminder); and the questionnaire's next step after every answer of some scripted sessions (the
+emergency screen's yes, no and "don't know", an emergency ending it, "don't know", "done" in every
+phase, follow-ups skipped). ``tests/test_golden.py`` writes them to a
 file at test time (so they follow the committed model and knowledge base), checks them against
 Python's other paths (the batch predictor, the terminal questionnaire) and runs
 ``tests/node/check_golden.js``, which checks the page's own ``logic.js`` against the file under Node.

@@ -24,7 +24,7 @@ from .tree import LEAF, TreeData
 from .triage import emergency_screen, rule_follow_ups, rules_as_data, screening_findings
 from .words import edge_words
 
-SPEC_FORMAT_VERSION = 1
+SPEC_FORMAT_VERSION = 2  # 2: the triage section is rules_as_data (four levels); the emergency screen in ask
 # Inner nodes only label the explorer: four decimals show every percentage right.
 DISPLAY_DECIMALS = 4
 # How much of the reasons and open questions the result's text shows.
