@@ -21,8 +21,9 @@ from bicep_twitch import Predictor
 from bicep_twitch.core.cases import encode_case
 from bicep_twitch.core.numbers import percent
 from bicep_twitch.draw.explorer import write_explorer
+from bicep_twitch.core.triage import level_words
 from bicep_twitch.predict.ask import SCREEN_QUESTION, screen_finding, walk_tree
-from bicep_twitch.predict.result import used_answer_lines
+from bicep_twitch.predict.result import triage_lines, used_answer_lines
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
@@ -335,8 +336,12 @@ def test_an_emergency_hears_the_call_to_action_within_three_clicks_and_first(bro
     page.get_by_role("button", name="Sudden", exact=True).click()
     assert page.locator("#question .result").count() == 1 and page.locator("#answers li").count() == 3
     result = page.locator(".result").inner_text()
-    assert result.index("What to do: Call 999 (UK), 112 (EU) or 911 (US), or your local emergency number, now") \
-        < result.index("Most likely:")
+    want = predictor.predict({"weakness": True, "weakness_onset": "sudden"})
+    flat = " ".join(" ".join(triage_lines(want)).split())  # the text's words, unwrapped
+    pieces = [f"What to do: {level_words(kb, want.triage, want.how_soon)}, because:", f"Safety net: {want.safety_net}"]
+    pieces += [f"{r.text} ({r.level.replace('_', ' ')}, {r.how_soon}; {r.source.name})" for r in want.triage_reasons]
+    for piece in pieces:  # as the text says it, and before any cause
+        assert piece in flat and result.index(piece) < result.index("Most likely:"), piece
     assert "No more questions: your answers call for emergency help now." in result
     assert "Safety net: Call 999" in result and "safety questions stayed unknown" not in result
     assert page.locator(".result .triage.emergency[role=alert]").count() == 1

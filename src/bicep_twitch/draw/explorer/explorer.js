@@ -238,11 +238,10 @@
       } })])
     ]);
   }
-  function capitalFirst(t) { return t.charAt(0).toUpperCase() + t.slice(1); }
   // What to do, why, what was not counted and the safety net: as predict/result.py triage_lines says it.
   function triageBox(r) {
     var reasons = r.triage_reasons.map(function (t) {
-      return el("li", { text: t.text + " (" + B.levelWords(t.level, t.how_soon) + "; " + t.source.name + ")" });
+      return el("li", { text: t.text + " (" + t.level.replace("_", " ") + ", " + t.how_soon + "; " + t.source.name + ")" });
     });
     var waived = r.not_counted.map(function (id) {
       var rule = D.triage.rules.filter(function (x) { return x.id === id; })[0];
@@ -252,7 +251,7 @@
     var attrs = { class: "triage " + r.triage };
     if (r.triage === "emergency") attrs.role = "alert";
     return el("div", attrs,
-      [el("p", { class: "action", tabindex: "-1", text: "What to do: " + capitalFirst(r.action) + (reasons.length ? ", because:" : ".") }),
+      [el("p", { class: "action", tabindex: "-1", text: "What to do: " + r.action + (reasons.length ? ", because:" : ".") }),
         reasons.length ? el("ul", null, reasons) : null].concat(waived,
         [el("p", { class: "net", text: "Safety net: " + r.safety_net })]));
   }
