@@ -362,6 +362,7 @@ def test_the_result_opens_in_view_with_the_safety_reminder(browser, page_url, pr
     box = page.evaluate("(() => { const r = document.querySelector('.result').getBoundingClientRect();"
                         " return [r.top, window.innerHeight]; })()")
     assert 0 <= box[0] < box[1] / 2, box
+    assert page.evaluate("window.scrollY") == 0  # only the questions' pane scrolled: the page header stays
     reminder = page.locator(".result .reminder").inner_text()
     assert "safety questions stayed unknown. If any of these applies, act on it: " in reminder
     assert "see a doctor within" in reminder and "See a doctor if any" not in reminder

@@ -185,7 +185,8 @@
     // A wide screen scrolls the questions' pane on its own: bring the result's top into view there
     // (after many answers it would open below the fold); a phone keeps its place and focus moves.
     var scrolled = state.need === null && answers.length > 0 && getComputedStyle(askPane).overflowY === "auto";
-    if (scrolled) questionEl.scrollIntoView({ block: "start" });
+    // Only the pane scrolls (scrollIntoView would scroll the whole page too, hiding its header).
+    if (scrolled) askPane.scrollTop += questionEl.getBoundingClientRect().top - askPane.getBoundingClientRect().top;
     if (focus) {
       // Focus goes to a number box or to the question itself, never to an answer button: a key
       // that is still down (Enter after a number) or repeats must not answer the next question.
