@@ -160,9 +160,11 @@ def test_search_lights_every_node_asking_about_a_finding(watched, predictor):
 
 def test_answering_moves_along_the_path_to_a_result(watched, predictor):
     page, tree, kb = watched.page, predictor.tree, predictor.kb
-    screen_q = screen_finding(kb)
-    # The emergency screen first: one question; "no" answers each sign it fully covers.
-    assert page.locator("#question .q").inner_text() == screen_q.question
+    screen = page.evaluate("window.bicepTwitch.data.ask.emergency")
+    # The emergency screen first: one question, its signs listed; "no" answers each sign it fully covers.
+    assert page.locator("#question .q").inner_text() == "Does any of these apply now?"
+    assert page.locator("#question ul.signs li").all_inner_texts() == screen["signs"]
+    assert screen_finding(kb).question == "Does any of these apply now: " + "; ".join(screen["signs"]) + "?"
     page.get_by_role("button", name="No", exact=True).click()
     root_finding = kb.findings[tree.features[tree.feature[0]]]
     assert page.locator("#question .q").inner_text() == root_finding.question
@@ -200,7 +202,7 @@ def test_answering_moves_along_the_path_to_a_result(watched, predictor):
     assert page.locator(f'#tree li[data-node="{want.leaf}"]').get_attribute("class").count("on-path") == 1
     # Changing the first answer goes back to the first question.
     page.locator("#answers li button").first.click()
-    assert page.locator("#question .q").inner_text() == screen_q.question
+    assert page.locator("#question .q").inner_text() == "Does any of these apply now?"
     watched.check_quiet()
 
 
@@ -282,7 +284,8 @@ def test_a_person_typing_answers_only_what_they_typed(watched, predictor):
     press clicked it. Every recorded answer must be one the person gave.
     """
     page, kb = watched.page, predictor.kb
-    by_question = {f.question: f for f in [*kb.findings.values(), screen_finding(kb)]}
+    by_question = {f.question: f for f in kb.findings.values()}
+    by_question["Does any of these apply now?"] = screen_finding(kb)
     typed: list[tuple[str, str]] = []
     for _ in range(12):
         if page.locator("#question .result").count():
@@ -328,7 +331,7 @@ def test_an_emergency_hears_the_call_to_action_within_three_clicks_and_first(bro
     kb = predictor.kb
     w = Watched(browser, page_url, width=1280, height=700)
     page = w.page
-    assert page.locator("#question .q").inner_text() == screen_finding(kb).question
+    assert page.locator("#question .q").inner_text() == "Does any of these apply now?"
     page.get_by_role("button", name="Yes", exact=True).click()
     assert page.locator("#question .q").inner_text() == kb.findings["weakness"].question
     page.get_by_role("button", name="Yes", exact=True).click()

@@ -42,6 +42,7 @@ DOCTOR_CAUSES = "doctor_causes"  # the rule id of the doctor-causes rule in reas
 SCREENED_LEVELS = (URGENT, EMERGENCY)
 # The id an answer to the emergency screen's one short question carries (no finding of the knowledge base).
 SCREEN_QUESTION = "emergency_screen"
+SCREEN_ASKS = "Does any of these apply now"
 
 
 _TESTS = {"yes": eq, "more_than": gt, "at_most": le, "equals": eq}  # against the condition's code
@@ -252,7 +253,8 @@ def emergency_screen(kb: KnowledgeBase) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``id`` (:data:`SCREEN_QUESTION`, what an answer to it is recorded as); ``question``;
+        ``id`` (:data:`SCREEN_QUESTION`, what an answer to it is recorded as); ``question`` (in one
+        line), also as ``asks`` and its ``signs`` (for a list);
         ``levels``, the levels it screens; ``findings``, the questions asked after a yes (or "don't know"), one per
         screened finding, a follow-up replaced by its precondition (how the weakness came on is
         asked right after a yes to weakness); ``implied_no``, the findings a "no" answers as no:
@@ -267,13 +269,13 @@ def emergency_screen(kb: KnowledgeBase) -> dict[str, Any]:
     >>> screen["findings"][:2], "weakness" in screen["implied_no"]
     (['weakness', 'dark_urine_after_exercise'], False)
     """
-    question, findings, implied_no = _screen(kb)
-    return {"id": SCREEN_QUESTION, "question": question, "levels": list(SCREENED_LEVELS), "findings": list(findings),
-            "implied_no": list(implied_no)}
+    signs, findings, implied_no = _screen(kb)
+    return {"id": SCREEN_QUESTION, "question": f"{SCREEN_ASKS}: " + "; ".join(signs) + "?", "asks": SCREEN_ASKS + "?",
+            "signs": list(signs), "levels": list(SCREENED_LEVELS), "findings": list(findings), "implied_no": list(implied_no)}
 
 
 @lru_cache(maxsize=16)  # asked at every step of a questionnaire; a changed knowledge base gets its own
-def _screen(kb: KnowledgeBase) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+def _screen(kb: KnowledgeBase) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     rules = sorted((r for r in finding_rules(kb) if r.level in SCREENED_LEVELS), key=lambda r: -LEVELS.index(r.level))
     items = [found_words(r) for r in rules]
     findings: list[str] = []
@@ -282,7 +284,7 @@ def _screen(kb: KnowledgeBase) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
                      if not kb.findings[fid].requires and fid not in findings]
     unscreened = {r.finding for r in finding_rules(kb) if r.level not in SCREENED_LEVELS}
     implied_no = tuple(fid for fid in findings if fid not in unscreened and kb.findings[fid].type == "yes/no")
-    return "Does any of these apply now: " + "; ".join(dict.fromkeys(items)) + "?", tuple(findings), implied_no
+    return tuple(dict.fromkeys(items)), tuple(findings), implied_no
 
 
 def most_urgent_fired(kb: KnowledgeBase, answer: Callable[[str], Any]) -> bool:

@@ -149,7 +149,7 @@
   var answers = [];  // [{finding, code, phase, stop}], in the order asked: the questionnaire's whole state
   var EM = B.EM;
   // The emergency screen's one question is no finding of the knowledge base; it is asked as a yes/no one.
-  var SCREEN_FINDING = { id: EM.id, type: "yes/no", question: EM.question, name: "the emergency screen" };
+  var SCREEN_FINDING = { id: EM.id, type: "yes/no", question: EM.asks, name: "the emergency screen" };
   function findingOf(fid) { return fid === EM.id ? SCREEN_FINDING : FIND[fid]; }
   var answersEl = document.getElementById("answers"), questionEl = document.getElementById("question");
 
@@ -231,7 +231,9 @@
         ? "First, one question on signs that need help at once or today."
         : "Which of them? One at a time; an emergency ends the questions at once." }) : null,
       el("div", { class: "n", text: "Question " + number }),
-      el("p", { class: "q", id: "q-text", tabindex: "-1", text: f.question }),
+      // The screen's signs as a list: read at a glance by someone who may be unwell.
+      el("p", { class: "q", id: "q-text", tabindex: "-1", text: f.id === EM.id ? EM.asks : f.question }),
+      f.id === EM.id ? el("ul", { class: "signs" }, EM.signs.map(function (t) { return el("li", { text: t }); })) : null,
       el("div", { class: "choices", role: "group", "aria-labelledby": "q-text" }, controls),
       error,
       screen || emergency ? null : el("div", { class: "stop" }, [el("button", { type: "button", class: "link", text: "Stop here: count the rest as unknown", onclick: function () {
