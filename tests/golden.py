@@ -1,10 +1,14 @@
 """Golden cases: inputs and every output field Python gives, for the page's logic to be held to.
 
-``build_golden(predictor)`` plays cases through Python: ``predict`` (cause, differential, triage
-with its reasons and advice, the reasons for and against, the path's answers, the open
-questions), bad cases (the error message), whole questionnaires answered from a case, and the
-questionnaire's next step after every answer of some scripted sessions ("don't know", "done" in
-the tree and in the safety screen, follow-ups skipped). ``tests/test_golden.py`` writes them to a
+``build_golden(predictor)`` plays cases through Python: ``predict`` (cause, differential, every
+triage field: level, red flags, the reasons with level, how soon and source, how soon, the safety
+net, the rules not counted, what to do, the advice; the reasons for and against, the path's
+answers, the open questions) on generated cases, every triage rule on its boundary and the
+after-training exception on its; bad cases (the error message); whole questionnaires answered from
+a case (the emergency screen, whether it ended them, the safety questions left unknown and the
+reminder); and the questionnaire's next step after every answer of some scripted sessions (the
+emergency screen's yes, no and "don't know", an emergency ending it, "don't know", "done" in every
+phase, follow-ups skipped). ``tests/test_golden.py`` writes them to a
 file at test time (so they follow the committed model and knowledge base), checks them against
 Python's other paths (the batch predictor, the terminal questionnaire) and runs
 ``tests/node/check_golden.js``, which checks the page's own ``logic.js`` against the file under Node.
@@ -28,6 +32,19 @@ SRC = HERE.parent / "src"
 # but Math.exp and math.exp may differ in the last bit.
 REL_TOL = 1e-9
 
+# People as the emergency screen meets them (the sessions and walks play each).
+SCREEN_CASES = [
+    {"weakness": True, "weakness_onset": "sudden"},
+    {"dark_urine_after_exercise": True, "weakness": False},
+    {"weakness": True, "weakness_onset": "days", "caffeine_cups_per_day": 4},
+    {"trouble_swallowing_or_speaking": True, "short_of_breath": True},
+    {"stopped_drinking_recently": True, "alcohol_drinks_per_day": 8},
+    {"dark_urine_after_exercise": False, "trouble_swallowing_or_speaking": False, "short_of_breath": False,
+     "stopped_drinking_recently": False, "weakness": True, "weakness_onset": "sudden"},
+    {"dark_urine_after_exercise": False, "trouble_swallowing_or_speaking": False, "short_of_breath": False,
+     "stopped_drinking_recently": False, "caffeine_cups_per_day": 6, "weakness": False},
+    {"recent_arm_workout": True, "duration_days": 1, "weakness": True, "weakness_onset": "months"},
+]
 BAD_CASES = [
     {"stress_level": 11},
     {"stress_level": "high"},
@@ -49,6 +66,88 @@ EDGE_CASES = [
 ]
 
 
+def rule_edge_cases(kb) -> list[dict]:
+    """Every triage rule on its boundary: an answer that just passes its test and one that just fails
+    it (a follow-up with its precondition), and the after-training exception on its boundary."""
+    from bicep_twitch.core.triage import finding_rules
+
+    out: list[dict] = []
+    for r in finding_rules(kb):
+        f = kb.findings[r.finding]
+        with_parents = {p: bool(wanted) for p, wanted in f.requires.items()}
+        if r.rule == "yes":
+            sides = [True, False]
+        elif r.rule == "equals":
+            sides = [r.value, next(c for c in f.choices if c != r.value)]
+        else:  # more_than / at_most a number: on the value, and one step above it
+            sides = [r.value, r.value + f.step]
+        out += [{**with_parents, r.finding: side} for side in sides]
+    for e in kb.triage_exceptions.values():
+        waived = [r for r in finding_rules(kb) if r.unless == e.id]
+        limit = next(c for c in e.conditions if c.rule == "at_most")
+        step = kb.findings[limit.finding].step
+        for r in waived:
+            for days in (limit.value, limit.value + step):  # the exception holds, then just does not
+                out.append({"recent_arm_workout": True, limit.finding: days, r.finding: True})
+            out.append({"recent_arm_workout": False, limit.finding: limit.value, r.finding: True})
+        # the exception never waives another rule: sudden weakness after training stays an emergency
+        out.append({"recent_arm_workout": True, limit.finding: limit.value, "weakness": True, "weakness_onset": "sudden"})
+    return out
+
+
+def case_reaching(predictor, leaf: int) -> dict | None:
+    """A case whose walk ends at ``leaf`` (unknown where the tree lets it be), or None if none is found."""
+    from bicep_twitch.core.cases import decode_value
+
+    tree, kb = predictor.tree, predictor.kb
+    parent = {c: n for n in range(tree.node_count) for c in (tree.children_left[n], tree.children_right[n]) if c >= 0}
+    path = [leaf]
+    while path[0] != 0:
+        path.insert(0, parent[path[0]])
+    bounds: dict[str, list[float]] = {}
+    unknown_ok: dict[str, bool] = {}
+    for node, nxt in zip(path, path[1:]):
+        fid = tree.features[tree.feature[node]]
+        left = nxt == tree.children_left[node]
+        lo, hi = bounds.setdefault(fid, [-math.inf, math.inf])
+        bounds[fid] = [lo, min(hi, tree.cut[node])] if left else [max(lo, tree.cut[node]), hi]
+        unknown_ok[fid] = unknown_ok.get(fid, True) and left == bool(tree.missing_go_to_left[node])
+    row = [math.nan] * len(kb.finding_ids)
+    for fid, (lo, hi) in bounds.items():
+        if unknown_ok[fid]:
+            continue
+        f = kb.findings[fid]
+        x = hi if lo == -math.inf else math.floor(lo) + 1 if hi == math.inf else (lo + hi) / 2
+        if f.type != "number":
+            x = float(math.floor(hi)) if lo == -math.inf else float(math.floor(lo) + 1)
+        row[kb.finding_ids.index(fid)] = x
+    for fid in list(bounds):  # a follow-up given implies its precondition
+        for parent in kb.findings[fid].requires:
+            j = kb.finding_ids.index(parent)
+            if not unknown_ok[fid] and math.isnan(row[j]):
+                row[j] = 1.0
+    if tree.decision_path(row)[-1] != leaf:
+        return None
+    return {f: decode_value(kb.findings[f], x) for f, x in zip(kb.finding_ids, row) if not math.isnan(x)}
+
+
+def doctor_together_cases(predictor) -> list[dict]:
+    """A case whose most likely cause is not a doctor cause though the doctor causes are together
+    at least the threshold: the nearest above it that a case reaches."""
+    kb = predictor.kb
+    leaves = []
+    for leaf in predictor.tree.leaves():
+        info = predictor.leaf(leaf)
+        together = sum(p for c, p in info.differential if c in kb.see_doctor_causes)
+        if info.cause not in kb.see_doctor_causes and together >= kb.doctor_threshold:
+            leaves.append((together, leaf))
+    for _, leaf in sorted(leaves):
+        case = case_reaching(predictor, leaf)
+        if case is not None:
+            return [case]
+    return []
+
+
 def _cases(X: np.ndarray, kb) -> list[dict]:
     from bicep_twitch.core.cases import decode_value
 
@@ -64,13 +163,13 @@ def golden_inputs(kb, *, n_realistic: int = 120, n_full: int = 30) -> list[dict]
     tables = compile_tables(kb)
     realistic = np.vstack([X for X, _ in iter_blocks(n_realistic, seed=11, stream=TEST_STREAM, tables=tables)])
     full, _ = fully_answered_cases(n_full, seed=11, tables=tables)
-    return _cases(realistic, kb) + _cases(full, kb) + EDGE_CASES
+    return _cases(realistic, kb) + _cases(full, kb) + EDGE_CASES + rule_edge_cases(kb) + SCREEN_CASES
 
 
 def result_fields(predictor, case: dict) -> dict[str, Any]:
     """Every field the page's ``predict`` gives, as Python gives it."""
     from bicep_twitch.core.cases import encode_case
-    from bicep_twitch.core.triage import triage_reasons
+    from bicep_twitch.core.triage import level_words
     from bicep_twitch.predict.result import used_answer_lines
 
     r = predictor.predict(case)
@@ -85,7 +184,9 @@ def result_fields(predictor, case: dict) -> dict[str, Any]:
         "differential": [[c, p] for c, p in r.differential], "leaf": r.leaf,
         "path": predictor.tree.decision_path(encode_case(case, predictor.kb)),
         "triage": r.triage, "red_flags": list(r.red_flags),
-        "reasons": triage_reasons(predictor.kb, r.cause, r.red_flags, r.differential), "advice": r.advice,
+        "triage_reasons": [x.to_dict() for x in r.triage_reasons], "how_soon": r.how_soon,
+        "safety_net": r.safety_net, "not_counted": [x.id for x in r.not_counted],
+        "action": level_words(predictor.kb, r.triage, r.how_soon), "advice": r.advice,
         "cause_reasons": {"cause": top.cause, "probability": top.probability,
                           "for": [reason(x) for x in top.supporting], "against": [reason(x) for x in top.opposing]},
         "summary": used_answer_lines(r),
@@ -96,35 +197,44 @@ def result_fields(predictor, case: dict) -> dict[str, Any]:
 def walk_fields(predictor, case: dict) -> dict[str, Any]:
     """The whole questionnaire for a person who answers from ``case`` ("don't know" where it is silent)."""
     from bicep_twitch.core.cases import encode_case
-    from bicep_twitch.predict.ask import SAFETY, walk_tree
+    from bicep_twitch.core.triage import safety_reminder, screening_findings
+    from bicep_twitch.predict.ask import EMERGENCY, SAFETY, SCREEN_QUESTION, screen_code, walk_tree
 
     kb, tree = predictor.kb, predictor.tree
     row = dict(zip(kb.finding_ids, encode_case(case, kb)))
-    walk = walk_tree(tree, kb, lambda f: row[f.id], screen=True)
-    return {"questions": [a.finding for a in walk.answers if a.asked_for != SAFETY],
+    screen = screen_code(kb, row.__getitem__)
+    walk = walk_tree(tree, kb, lambda f: screen if f.id == SCREEN_QUESTION else row[f.id], screen=True)
+    known = walk.known(kb)
+    unknown = [fid for fid in screening_findings(kb) if known.get(fid, math.nan) != known.get(fid, math.nan)]
+    return {"emergency": [a.finding for a in walk.answers if a.asked_for == EMERGENCY],
+            "questions": [a.finding for a in walk.answers if a.asked_for not in (SAFETY, EMERGENCY)],
             "screen": [a.finding for a in walk.answers if a.asked_for == SAFETY],
-            "skipped": [s.finding for s in walk.skipped], "leaf": walk.leaf, "path": walk.path}
+            "skipped": [s.finding for s in walk.skipped], "leaf": walk.leaf, "path": walk.path,
+            "ended": walk.emergency, "safety_unknown": unknown,
+            "reminder": "" if walk.emergency else safety_reminder(kb, unknown)}
 
 
 def _step_fields(step) -> dict[str, Any]:
     return {"need": step.need, "phase": step.phase, "path": step.path, "leaf": step.leaf,
             "skipped": [{"finding": s.finding, "reason": s.reason} for s in step.skipped],
-            "pending": step.pending, "opens_screen": step.opens_screen}
+            "pending": step.pending, "opens_screen": step.opens_screen, "emergency": step.emergency}
 
 
-def session_steps(predictor, case: dict, *, stop_at: int | None = None, unknown_at: int | None = None,
+def session_steps(predictor, case: dict, *, stop_at: tuple[str, int] | None = None, unknown_at: int | None = None,
                   overrides: dict[str, float] | None = None) -> dict:
-    """A scripted session: answers from ``case`` (``overrides`` first, finding id -> code); "don't
-    know" at answer ``unknown_at``; "done" at ``stop_at``.
+    """A scripted session: answers from ``case`` (``overrides`` first, finding id -> code; the
+    emergency screen answered as :func:`~bicep_twitch.predict.ask.screen_code` says); "don't
+    know" at answer ``unknown_at``; "done" at ``stop_at`` = (phase, k): the k-th answer of that phase.
 
     Returns ``{"answers": [...], "steps": [...]}``: ``steps[i]`` is the next step after the first
     ``i`` answers (the last one says nothing more is asked).
     """
     from bicep_twitch.core.cases import encode_case
-    from bicep_twitch.predict.ask import Answer, next_step
+    from bicep_twitch.predict.ask import SCREEN_QUESTION, Answer, next_step, screen_code
 
     kb, tree = predictor.kb, predictor.tree
     row = dict(zip(kb.finding_ids, encode_case(case, kb)))
+    row[SCREEN_QUESTION] = screen_code(kb, row.__getitem__)
     answers: list = []
     steps = []
     while True:
@@ -133,10 +243,11 @@ def session_steps(predictor, case: dict, *, stop_at: int | None = None, unknown_
         if step.need is None:
             break
         i = len(answers)
-        code = math.nan if i in (stop_at, unknown_at) else (overrides or {}).get(step.need, row[step.need])
-        answers.append(Answer(step.need, "", "", code, asked_for=step.phase, stop=i == stop_at))
-    return {"answers": [{"finding": a.finding, "code": None if a.code != a.code else a.code, "phase": a.asked_for,
-                         "stop": a.stop} for a in answers], "steps": steps}
+        stop = stop_at == (step.phase, sum(a.asked_for == step.phase for a in answers))
+        code = math.nan if stop or i == unknown_at else (overrides or {}).get(step.need, row[step.need])
+        answers.append(Answer(step.need, "", "", code, asked_for=step.phase, stop=stop))
+    return {"case": case, "answers": [{"finding": a.finding, "code": None if a.code != a.code else a.code,
+                                       "phase": a.asked_for, "stop": a.stop} for a in answers], "steps": steps}
 
 
 def build_golden(predictor) -> dict[str, Any]:
@@ -144,7 +255,7 @@ def build_golden(predictor) -> dict[str, Any]:
     from bicep_twitch import InvalidCaseError
 
     kb = predictor.kb
-    cases = golden_inputs(kb)
+    cases = golden_inputs(kb) + doctor_together_cases(predictor)
     errors = []
     for case in BAD_CASES:
         try:
@@ -155,10 +266,15 @@ def build_golden(predictor) -> dict[str, Any]:
             raise AssertionError(f"{case} should be refused")
     sessions = []
     for i, case in enumerate(cases[:12]):
-        sessions.append(session_steps(predictor, case, stop_at=(i % 4) + 1 if i % 3 == 0 else None,
+        sessions.append(session_steps(predictor, case, stop_at=("tree", i % 4) if i % 3 == 0 else None,
                                       unknown_at=i % 5 if i % 2 == 0 else None))
-    # "done" at the first safety question: nothing more is asked.
-    sessions.append(session_steps(predictor, cases[1], stop_at=_first_safety(sessions[1])))
+    # "done" at the first safety question: nothing more is asked; at the emergency screen: the tree comes.
+    sessions.append(session_steps(predictor, cases[1], stop_at=("safety", 0)))
+    sessions.append(session_steps(predictor, cases[2], stop_at=("emergency", 0)))
+    sessions.append(session_steps(predictor, cases[3], stop_at=("emergency", 2)))
+    # The emergency screen: an emergency ends it within three questions, an urgent sign does not,
+    # a "no" answers every sign it fully covers; a yes to weakness brings how it came on.
+    sessions += [session_steps(predictor, case) for case in SCREEN_CASES]
     # Follow-ups skipped, with their precondition unknown and denied: the first case whose walk
     # meets a follow-up, its precondition answered "don't know" and then the other way.
     follow_ups = {parent for f in kb.findings.values() for parent in f.requires}
@@ -177,10 +293,6 @@ def build_golden(predictor) -> dict[str, Any]:
         "walks": [{"case": case, "walk": walk_fields(predictor, case)} for case in cases],
         "sessions": sessions,
     }
-
-
-def _first_safety(session: dict) -> int:
-    return next(i for i, step in enumerate(session["steps"]) if step["phase"] == "safety")
 
 
 def differences(want: Any, got: Any, where: str = "") -> list[str]:

@@ -19,6 +19,7 @@ from bicep_twitch.cli.asking import ask
 from bicep_twitch.predict.ask import EndOfInput, Questionnaire, answer_hint, walk_tree
 from bicep_twitch.core.cases import decode_value, encode_case
 from bicep_twitch.core.tree import TreeData, read_tree
+from bicep_twitch.core.triage import emergency_screen, rule_follow_ups
 
 # A toy tree over the real findings. Node 0 tests a follow-up finding (hours after the workout),
 # so its precondition must be asked first; node 3 tests that precondition again, deeper down.
@@ -205,8 +206,9 @@ def answers_reaching(tree, kb, leaf):
     return path, answers
 
 
-def stdin_for(tree, kb, path, answers):
-    """The answer lines in the order the questionnaire asks: path order, precondition first."""
+def stdin_for(tree, kb, path, answers, *, screen=True):
+    """The answer lines in the order the questionnaire asks: path order, precondition first (and
+    with the screens on, a rule's follow-up right after its precondition's yes)."""
     lines, done = [], set()
 
     def say(fid):
@@ -220,6 +222,9 @@ def stdin_for(tree, kb, path, answers):
                 return  # skipped, not asked
         value = decode_value(f, answers.get(fid, math.nan))
         lines.append("?" if value is None else str(value).lower())  # True -> "true"
+        for follow in rule_follow_ups(kb) if screen else ():  # how the weakness came on: right after its yes
+            if fid in kb.findings[follow].requires and answers.get(fid) == 1.0:
+                say(follow)
 
     for node in path[:-1]:
         say(tree.features[tree.feature[node]])
@@ -250,7 +255,7 @@ def walks_by_cause(model_tree, kb):
 def test_full_walks_reach_leaves_of_several_causes(model_tree, kb, walks_by_cause):
     assert len(walks_by_cause) >= 5, sorted(walks_by_cause)
     for cause, (leaf, path, answers) in walks_by_cause.items():
-        stdin = io.StringIO(stdin_for(model_tree, kb, path, answers))
+        stdin = io.StringIO(stdin_for(model_tree, kb, path, answers, screen=False))
         walk = Questionnaire(model_tree, kb, stdin=stdin, out=io.StringIO(), echo=True, screen=False).run()
         assert walk.leaf == leaf, cause
         assert walk.path == path
@@ -277,6 +282,8 @@ def test_walk_equals_tree_path_on_generated_cases(model_tree, kb):
 
 # "Don't know" to every safety question the tree's path left (there are fewer than twenty).
 SCREEN_UNKNOWN = "?\n" * 20
+# "No" to the emergency screen's one question, asked first.
+SCREEN_NO = "no\n"
 
 
 def ask_cli(model, stdin, *args):
@@ -293,9 +300,15 @@ def predictor(small_model):
     return Predictor.load(small_model)
 
 
+def _screen_no_walks(kb, walks_by_cause):
+    """The walks a person who says "no" to the emergency screen can take (none needs a sign it covers)."""
+    implied = emergency_screen(kb)["implied_no"]
+    return [(c, w) for c, w in sorted(walks_by_cause.items()) if all(w[2].get(fid) != 1.0 for fid in implied)]
+
+
 def test_cli_json_result_equals_predict(small_model, model_tree, kb, walks_by_cause, predictor):
-    cause, (leaf, path, answers) = sorted(walks_by_cause.items())[0]
-    proc = ask_cli(small_model, SKIP + "junk\n" + stdin_for(model_tree, kb, path, answers) + SCREEN_UNKNOWN, "--json")
+    cause, (leaf, path, answers) = _screen_no_walks(kb, walks_by_cause)[0]
+    proc = ask_cli(small_model, "junk\n" + SCREEN_NO + SKIP + stdin_for(model_tree, kb, path, answers) + SCREEN_UNKNOWN, "--json")
     assert proc.returncode == 0, proc.stderr
     record = json.loads(proc.stdout)  # stdout holds only the JSON; the questions went to stderr
     assert "please answer" in proc.stderr and "1. " in proc.stderr
@@ -304,21 +317,25 @@ def test_cli_json_result_equals_predict(small_model, model_tree, kb, walks_by_ca
     assert record["result"] == json.loads(json.dumps(expected))
     assert record["result"]["cause"] == cause
     assert record["result"]["leaf"] == leaf
-    assert [q["finding"] for q in record["questions"]] == list(record["case"])
+    # The screen's "no" is recorded once, as asked, and counts as no for each sign it fully covers.
+    assert record["questions"][0]["finding"] == "emergency_screen" and record["questions"][0]["value"] is False
+    implied = emergency_screen(kb)["implied_no"]
+    assert list(record["case"]) == implied + [q["finding"] for q in record["questions"][1:]]
+    assert all(record["case"][fid] is False for fid in implied)
 
 
 def test_cli_text_result_is_what_predict_prints(small_model, model_tree, kb, walks_by_cause, predictor):
     from bicep_twitch.predict.result import format_result_text
 
-    cause, (leaf, path, answers) = sorted(walks_by_cause.items())[-1]
-    stdin = stdin_for(model_tree, kb, path, answers) + SCREEN_UNKNOWN
-    proc = ask_cli(small_model, SKIP + stdin)
+    cause, (leaf, path, answers) = _screen_no_walks(kb, walks_by_cause)[-1]
+    stdin = SCREEN_NO + SKIP + stdin_for(model_tree, kb, path, answers) + SCREEN_UNKNOWN
+    proc = ask_cli(small_model, stdin)
     assert proc.returncode == 0, proc.stderr
-    case = Questionnaire(model_tree, kb, stdin=io.StringIO(stdin), out=io.StringIO()).run().case(kb)
-    result = predictor.predict(case)
+    walk = Questionnaire(model_tree, kb, stdin=io.StringIO(stdin), out=io.StringIO()).run()
+    result = predictor.predict(walk.case(kb))
     assert result.cause == cause
     assert proc.stdout.endswith(format_result_text(result).rstrip("\n") + "\n")
-    assert proc.stdout.count(" ? if unsure)") == len(case)
+    assert proc.stdout.count(" ? if unsure)") == len(walk.answers)
 
 
 def test_cli_end_of_input_exits_2(small_model):
@@ -361,17 +378,18 @@ def test_done_stops_the_tree_questions_and_the_safety_screen_still_asks(small_mo
 
     predictor = Predictor.load(small_model)
     first = predictor.kb.findings[predictor.tree.features[predictor.tree.feature[0]]]
-    safety = [fid for fid in safety_findings(predictor.kb) if fid != first.id]
+    implied = emergency_screen(predictor.kb)["implied_no"]
+    safety = [fid for fid in safety_findings(predictor.kb) if fid != first.id and fid not in implied]
     out, result_out, err = io.StringIO(), io.StringIO(), io.StringIO()
     lines = ["no" if predictor.kb.findings[fid].type == "yes/no" else "3" for fid in safety]
-    stdin = io.StringIO(SKIP + "done\n" + "".join(line + "\n" for line in lines))
+    stdin = io.StringIO(SCREEN_NO + SKIP + "done\n" + "".join(line + "\n" for line in lines))
     status = ask(predictor, stdin=stdin, out=out, result_out=result_out, err=err, as_json=True)
     assert status == 0 and err.getvalue() == ""
     record = json.loads(result_out.getvalue())
     # The question "done" answered, then only the safety questions; the tree asks nothing more.
-    assert [q["finding"] for q in record["questions"]] == [first.id, *safety]
-    assert record["questions"][0]["value"] is None
-    assert all(q["asked_for"] == "safety" and q["value"] in (False, 3) for q in record["questions"][1:])
+    assert [q["finding"] for q in record["questions"]] == ["emergency_screen", first.id, *safety]
+    assert record["questions"][1]["value"] is None
+    assert all(q["asked_for"] == "safety" and q["value"] in (False, 3) for q in record["questions"][2:])
     assert record["result"] == predictor.predict(record["case"]).to_dict()
     assert "(No more questions about the path" in out.getvalue()
     assert record["safety_unknown"] == ([first.id] if first.id in safety_findings(predictor.kb) else [])
@@ -382,11 +400,11 @@ def test_done_at_a_safety_question_stops_everything_and_says_what_stayed_unknown
 
     tree = toy_tree(kb)
     out = io.StringIO()
-    q = Questionnaire(tree, kb, stdin=io.StringIO("no\n3\nno\ndone\n"), out=out, echo=True)
+    q = Questionnaire(tree, kb, stdin=io.StringIO(SCREEN_NO + "no\n3\nno\ndone\n"), out=out, echo=True)
     walk = q.run()
     asked = [a.finding for a in walk.answers]
-    screen = safety_findings(kb)
-    assert asked == ["recent_arm_workout", "caffeine_cups_per_day", screen[0], screen[1]]
+    screen = [fid for fid in safety_findings(kb) if fid not in emergency_screen(kb)["implied_no"]]
+    assert asked == ["emergency_screen", "recent_arm_workout", "caffeine_cups_per_day", screen[0], screen[1]]
     assert q.safety_unknown() == list(screen[1:])
 
 
@@ -416,9 +434,12 @@ def test_the_safety_screen_asks_each_red_flag_and_medicine_when_nothing_else_did
     assert set(screen) == {flag.finding for flag in kb.red_flags if not kb.findings[flag.finding].requires} | {
         "takes_corticosteroid", "takes_diuretic", "takes_synthetic_estrogen"}
     out = io.StringIO()
-    q = Questionnaire(caffeine_tree(kb), kb, stdin=io.StringIO("7\n" + "?\n" * len(screen)), out=out, echo=True)
+    q = Questionnaire(caffeine_tree(kb), kb, stdin=io.StringIO("?\n" + "?\n" * 5 + "7\n" + "?\n" * len(screen)), out=out, echo=True)
     walk = q.run()
-    assert [a.finding for a in walk.answers] == ["caffeine_cups_per_day", *screen]
+    # "Don't know" to the emergency screen: each sign it lists is asked, then the tree, then the rest.
+    details = emergency_screen(kb)["findings"]
+    assert [a.finding for a in walk.answers] == ["emergency_screen", *details, "caffeine_cups_per_day",
+                                                 *[fid for fid in screen if fid not in details]]
     for fid in screen:
         assert f". {kb.findings[fid].question} " in out.getvalue()
     assert q.safety_unknown() == list(screen)
@@ -475,7 +496,7 @@ def test_ask_case_never_asks_what_was_given(small_model):
 def test_why_names_the_causes_a_question_separates(kb):
     out = io.StringIO()
     screen_answers = "?\n" * 20
-    q = Questionnaire(caffeine_tree(kb), kb, stdin=io.StringIO("why\n7\nwhy\n" + screen_answers), out=out, echo=True)
+    q = Questionnaire(caffeine_tree(kb), kb, stdin=io.StringIO(SCREEN_NO + "why\n7\nwhy\n" + screen_answers), out=out, echo=True)
     q.run()
     text = out.getvalue()
     first_why = text.split("> why\n")[1]
@@ -485,14 +506,14 @@ def test_why_names_the_causes_a_question_separates(kb):
     second_why = text.split("> why\n")[2]
     assert "It is also a safety question: if" in second_why
     assert any(c.label in second_why for c in kb.causes.values())
-    assert [a.finding for a in q.walk.answers][0] == "caffeine_cups_per_day"  # "why" is not an answer
+    assert [a.finding for a in q.walk.answers][1] == "caffeine_cups_per_day"  # "why" is not an answer
 
 
 def test_typed_escape_sequences_are_shown_not_played(kb):
     # An answer with a terminal escape sequence is echoed and quoted escaped, and cut to a readable length.
     out = io.StringIO()
     junk = "\x1b[2J\x1b[31m" + "x" * 200
-    q = Questionnaire(caffeine_tree(kb), kb, stdin=io.StringIO(junk + "\n7\n" + "?\n" * 20), out=out, echo=True)
+    q = Questionnaire(caffeine_tree(kb), kb, stdin=io.StringIO(SCREEN_NO + junk + "\n7\n" + "?\n" * 20), out=out, echo=True)
     q.run()
     text = out.getvalue()
     assert "\x1b" not in text
@@ -641,3 +662,75 @@ def test_a_follow_up_read_from_the_description_keeps_its_precondition(kb):
     q, walk, text = run_described(kb, "twitching 2 hours after my workout. no gym in 5 days\n\n?\n")
     assert "(hours_after_workout left out: it applies only when recent_arm_workout is yes.)" in text
     assert walk.case(kb) == {"movement": "twitch", "recent_arm_workout": False, "caffeine_cups_per_day": None}
+
+
+# --- the emergency screen, first ---------------------------------------------------------------------
+
+
+def _ask_shipped(typed: str):
+    from bicep_twitch.predict.predictor import Predictor
+
+    predictor = Predictor.load()
+    out, result_out, err = io.StringIO(), io.StringIO(), io.StringIO()
+    status = ask(predictor, stdin=io.StringIO(typed), out=out, result_out=result_out, err=err, as_json=True)
+    assert status == 0, err.getvalue()
+    return predictor, out.getvalue(), json.loads(result_out.getvalue())
+
+
+@pytest.mark.parametrize("typed, sign", [("yes\nyes\nsudden\n", "weakness_onset"),
+                                         ("yes\nno\nyes\n", "dark_urine_after_exercise")],
+                         ids=["sudden weakness", "dark urine after exercise"])
+def test_an_emergency_hears_call_the_emergency_number_within_three_questions(kb, typed, sign):
+    predictor, out, record = _ask_shipped(typed)
+    assert [q["asked_for"] for q in record["questions"]] == ["emergency"] * 3
+    assert record["questions"][0]["finding"] == "emergency_screen"
+    assert record["result"]["triage"] == "emergency" and sign in record["result"]["red_flags"]
+    assert "No more questions: Call 999 (UK), 112 (EU) or 911 (US), or your local emergency number, now." in out
+    assert out.index("Does any of these apply now: the arm became weak suddenly") < out.index("No more questions")
+    assert "safety question" not in out.split("No more questions")[1]  # nothing buries the call to action
+    # The text result leads with the call to action, before any cause.
+    text = predictor.predict(record["case"]).text()
+    assert text.startswith("What to do: call 999 (UK), 112 (EU) or 911 (US), or your local emergency number, now")
+    assert text.index("Safety net:") < text.index("Most likely:")
+
+
+def test_a_no_to_the_emergency_screen_is_one_question_and_answers_each_sign(kb):
+    predictor, out, record = _ask_shipped("no\n" + "?\n" * 40)
+    phases = [q["asked_for"] for q in record["questions"]]
+    assert phases.count("emergency") == 1 and phases[0] == "emergency" and phases[1] == "tree"
+    asked = {q["finding"] for q in record["questions"]}
+    for fid in emergency_screen(kb)["implied_no"]:  # never asked again, recorded as the person's no
+        assert fid not in asked and record["case"][fid] is False
+    assert "weakness" in asked  # only its sudden or fast form was on the screen: asked later
+    assert record["result"]["triage"] != "emergency"
+
+
+def test_an_urgent_sign_on_the_screen_goes_on_and_the_result_leads_with_today(kb):
+    predictor, out, record = _ask_shipped("yes\nno\nno\nyes\n" + "?\n" * 40)
+    assert [q["finding"] for q in record["questions"][:4]] == ["emergency_screen", "weakness",
+                                                               "dark_urine_after_exercise", "trouble_swallowing_or_speaking"]
+    assert record["result"]["triage"] == "urgent" and len(record["questions"]) > 6
+    text = predictor.predict(record["case"]).text()
+    assert text.startswith("What to do: get medical advice today, because:")
+
+
+def test_how_the_weakness_came_on_is_asked_right_after_a_yes_to_weakness(kb):
+    # "Don't know" to the screen, then yes only to weakness: how it came on comes next, then the rest.
+    from bicep_twitch.predict.predictor import Predictor
+
+    predictor = Predictor.load()
+    out, result_out, err = io.StringIO(), io.StringIO(), io.StringIO()
+    status = ask(predictor, stdin=Person(out, kb, {"weakness"}), out=out, result_out=result_out, err=err, as_json=True)
+    assert status == 0, err.getvalue()
+    found = [q["finding"] for q in json.loads(result_out.getvalue())["questions"]]
+    assert found[:3] == ["emergency_screen", "weakness", "weakness_onset"]
+    assert found[3] == "dark_urine_after_exercise"  # the screen's details go on after the follow-up
+
+
+def test_the_safety_reminder_says_each_rule_s_level_and_how_soon(kb):
+    predictor, out, record = _ask_shipped("?\n" * 80)
+    assert "See a doctor if any of these applies" not in out
+    assert f"{len(record['safety_unknown'])} safety questions stayed unknown. If any of these applies, act on it: " in out
+    assert "the arm became weak suddenly, within minutes to hours: call 999 (UK), 112 (EU) or 911 (US)" in out
+    assert "new trouble swallowing, or slurred or changed speech: get medical advice today" in out
+    assert "episodes for more than 14 days: see a doctor within 2 weeks" in out

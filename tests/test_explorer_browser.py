@@ -21,8 +21,9 @@ from bicep_twitch import Predictor
 from bicep_twitch.core.cases import encode_case
 from bicep_twitch.core.numbers import percent
 from bicep_twitch.draw.explorer import write_explorer
-from bicep_twitch.predict.ask import walk_tree
-from bicep_twitch.predict.result import used_answer_lines
+from bicep_twitch.core.triage import level_words
+from bicep_twitch.predict.ask import SCREEN_QUESTION, screen_finding, walk_tree
+from bicep_twitch.predict.result import triage_lines, used_answer_lines
 
 IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
@@ -132,7 +133,9 @@ def test_opening_a_node_shows_its_children(watched, predictor):
     shown = page.locator(f'#tree li[data-node="{leaf}"] .bars li')
     want = [c for c, p in predictor.leaf(leaf).differential if p > 0]
     assert shown.count() == len(want)
-    assert shown.first.inner_text().split() == [*predictor.kb.causes[want[0]].label.split(), percent(predictor.leaf(leaf).probability)]
+    mark = ["·", "doctor"] if want[0] in predictor.kb.see_doctor_causes else []  # causes for a doctor are marked
+    assert shown.first.inner_text().split() == [*predictor.kb.causes[want[0]].label.split(), *mark,
+                                                percent(predictor.leaf(leaf).probability)]
     watched.check_quiet()
 
 
@@ -159,14 +162,23 @@ def test_search_lights_every_node_asking_about_a_finding(watched, predictor):
 
 def test_answering_moves_along_the_path_to_a_result(watched, predictor):
     page, tree, kb = watched.page, predictor.tree, predictor.kb
+    screen = page.evaluate("window.bicepTwitch.data.ask.emergency")
+    # The emergency screen first: one question, its signs listed; "no" answers each sign it fully covers.
+    assert page.locator("#question .q").inner_text() == "Does any of these apply now?"
+    assert page.locator("#question ul.signs li").all_inner_texts() == screen["signs"]
+    assert screen_finding(kb).question == "Does any of these apply now: " + "; ".join(screen["signs"]) + "?"
+    page.get_by_role("button", name="No", exact=True).click()
     root_finding = kb.findings[tree.features[tree.feature[0]]]
     assert page.locator("#question .q").inner_text() == root_finding.question
     assert page.locator("#tree li.current").get_attribute("data-node") == "0"
-    answers: dict = {}
+    implied = page.evaluate("window.bicepTwitch.data.ask.emergency.implied_no")
+    answers: dict = dict.fromkeys(implied, False)
+    asked = [SCREEN_QUESTION]
     first = True
     while page.locator("#question .result").count() == 0:
         question = page.locator("#question .q").inner_text()
         f = next(f for f in kb.findings.values() if f.question == question)
+        asked.append(f.id)
         if first:  # the first answer is a real one; every later one is "don't know"
             if f.type == "number":
                 page.fill("#question input", "3")
@@ -175,25 +187,24 @@ def test_answering_moves_along_the_path_to_a_result(watched, predictor):
             first = False
             on_path = [int(x) for x in page.locator("#tree li.on-path").evaluate_all("els => els.map(e => e.dataset.node)")]
             assert on_path[:2] == tree.decision_path(_row(answers, predictor))[:2]
-            assert page.locator("#answers li").count() >= 1
+            assert page.locator("#answers li").count() >= 2
         else:
             page.get_by_role("button", name="Don’t know").click()
             answers[f.id] = None
-    # The questions were the walk's, then the safety screen's, in that order.
+    # The questions were the one walk's: the screen, the tree's path, then the safety questions left.
     row = _row(answers, predictor)
     at = {fid: j for j, fid in enumerate(kb.finding_ids)}
-    walked = [a.finding for a in walk_tree(tree, kb, lambda f: row[at[f.id]]).answers]
-    screen = watched.page.evaluate("window.bicepTwitch.data.ask.screen")
-    assert list(answers) == walked + [fid for fid in screen if fid not in walked]
+    walked = walk_tree(tree, kb, lambda f: 0.0 if f.id == SCREEN_QUESTION else row[at[f.id]], screen=True)
+    assert asked == [a.finding for a in walked.answers]
     want = predictor.predict(answers)
     assert page.locator(".result h3").inner_text() == f"Most likely: {want.label} ({percent(want.probability)})"
     assert page.locator(".result .disclaimer").inner_text() == kb.disclaimer
-    n = len(answers)
-    assert f"{n} questions asked: 1 answered, {n - 1} unknown" in page.locator(".result").inner_text()
+    n = len(asked)
+    assert f"{n} questions asked: 2 answered, {n - 2} unknown" in page.locator(".result").inner_text()
     assert page.locator(f'#tree li[data-node="{want.leaf}"]').get_attribute("class").count("on-path") == 1
     # Changing the first answer goes back to the first question.
     page.locator("#answers li button").first.click()
-    assert page.locator("#question .q").inner_text() == root_finding.question
+    assert page.locator("#question .q").inner_text() == "Does any of these apply now?"
     watched.check_quiet()
 
 
@@ -208,7 +219,7 @@ def test_the_result_shows_why_the_path_and_what_would_make_it_surer(browser, pag
     by_question = {f.question: f for f in kb.findings.values()}
     answers: dict = {}
     while page.locator("#question .result").count() == 0:
-        f = by_question[page.locator("#question .q").inner_text()]
+        f = by_question.get(page.locator("#question .q").inner_text(), screen_finding(kb))  # the screen: don't know
         if f.id in known:
             page.get_by_role("button", name="Yes" if known[f.id] else "No", exact=True).click()
             answers[f.id] = known[f.id]
@@ -247,8 +258,6 @@ def test_the_page_fits_the_screen(browser, page_url, width):
 
 def test_a_doctor_cause_first_and_causes_the_tree_never_saw(browser, toy_model, tmp_path):
     """The hand-built toy tree: a leaf whose top cause needs a doctor, and five causes it lacks (probability 0)."""
-    from bicep_twitch.core.triage import DOCTOR_CAUSE_REASON
-
     toy = Predictor.load(toy_model)
     out = write_explorer(toy, tmp_path / "toy.html")
     w = Watched(browser, out.as_uri())
@@ -260,7 +269,9 @@ def test_a_doctor_cause_first_and_causes_the_tree_never_saw(browser, toy_model, 
             want.leaf, want.cause, want.triage, want.red_flags)
         assert [tuple(cp) for cp in page["differential"]] == list(want.differential)
     assert got[0]["cause"] == "neuromuscular_disease" and got[0]["red_flags"] == []
-    assert got[0]["triage"] == "see_doctor" and got[0]["reasons"] == [DOCTOR_CAUSE_REASON]
+    assert got[0]["triage"] == "see_doctor"
+    assert [r["text"] for r in got[0]["triage_reasons"]] == [r.text for r in toy.predict({}).triage_reasons]
+    assert got[0]["triage_reasons"][0]["text"] == toy.kb.doctor_rule.first_text
     # Ties at 0 (the five causes the tree lacks among them) are ordered as in Python: compared above.
     assert sum(p == 0 for _, p in got[0]["differential"]) >= len(toy.kb.causes) - len(toy.tree.classes)
     w.check_quiet()
@@ -275,12 +286,14 @@ def test_a_person_typing_answers_only_what_they_typed(watched, predictor):
     press clicked it. Every recorded answer must be one the person gave.
     """
     page, kb = watched.page, predictor.kb
+    by_question = {f.question: f for f in kb.findings.values()}
+    by_question["Does any of these apply now?"] = screen_finding(kb)
     typed: list[tuple[str, str]] = []
     for _ in range(12):
         if page.locator("#question .result").count():
             break
         question = page.locator("#question .q").inner_text()
-        f = next(f for f in kb.findings.values() if f.question == question)
+        f = by_question[question]
         before = page.locator("#answers li .said").count()
         if f.type == "number":
             if page.evaluate("document.activeElement.tagName") != "INPUT":
@@ -306,7 +319,7 @@ def test_a_person_typing_answers_only_what_they_typed(watched, predictor):
     said = page.locator("#answers li .said").all_inner_texts()
     assert len(said) == len(typed)
     for (fid, value), words in zip(typed, said):
-        f = kb.findings[fid]
+        f = by_question[next(q for q, g in by_question.items() if g.id == fid)]
         if f.type == "number":
             assert words.startswith("3"), (fid, words)
         elif f.type == "yes/no":
@@ -349,6 +362,32 @@ def test_the_description_box_reads_shows_and_takes_what_the_person_keeps(browser
     # "change" on the description goes back to it, with everything after it forgotten.
     page.get_by_role("button", name="Change your description").click()
     assert page.locator("#describe-text").count() == 1 and page.locator("#answers li").count() == 0
+
+
+def test_an_emergency_hears_the_call_to_action_within_three_clicks_and_first(browser, page_url, predictor):
+    """On a desktop: yes to the screen, yes to weakness, "Sudden": the questions end there, and the
+    result opens in view with the call to action before any cause."""
+    kb = predictor.kb
+    w = Watched(browser, page_url, width=1280, height=700)
+    page = w.page
+    assert page.locator("#question .q").inner_text() == "Does any of these apply now?"
+    page.get_by_role("button", name="Yes", exact=True).click()
+    assert page.locator("#question .q").inner_text() == kb.findings["weakness"].question
+    page.get_by_role("button", name="Yes", exact=True).click()
+    assert page.locator("#question .q").inner_text() == kb.findings["weakness_onset"].question
+    page.get_by_role("button", name="Sudden", exact=True).click()
+    assert page.locator("#question .result").count() == 1 and page.locator("#answers li").count() == 3
+    result = page.locator(".result").inner_text()
+    want = predictor.predict({"weakness": True, "weakness_onset": "sudden"})
+    flat = " ".join(" ".join(triage_lines(want)).split())  # the text's words, unwrapped
+    pieces = [f"What to do: {level_words(kb, want.triage, want.how_soon)}, because:", f"Safety net: {want.safety_net}"]
+    pieces += [f"{r.text} ({r.level.replace('_', ' ')}, {r.how_soon}; {r.source.name})" for r in want.triage_reasons]
+    for piece in pieces:  # as the text says it, and before any cause
+        assert piece in flat and result.index(piece) < result.index("Most likely:"), piece
+    assert "No more questions: your answers call for emergency help now." in result
+    assert "Safety net: Call 999" in result and "safety questions stayed unknown" not in result
+    assert page.locator(".result .triage.emergency[role=alert]").count() == 1
+    assert page.evaluate("document.activeElement.className") == "action"
     w.check_quiet()
     w.page.close()
 
@@ -403,5 +442,23 @@ def test_a_follow_up_in_the_description_never_contradicts_its_precondition(brows
     want = predictor.predict(case)
     assert page.locator(".result h3").inner_text() == f"Most likely: {want.label} ({percent(want.probability)})"
     assert f"; {len(case)} read from your description" in page.locator(".result").inner_text()
+
+
+def test_the_result_opens_in_view_with_the_safety_reminder(browser, page_url, predictor):
+    """On a desktop, after a "no" and "don't know" to everything: the result is scrolled into view
+    (it opens below a long list of answers) and says what to do if an unknown safety question applies."""
+    kb = predictor.kb
+    w = Watched(browser, page_url, width=1280, height=700)
+    page = w.page
+    page.get_by_role("button", name="No", exact=True).click()
+    while page.locator("#question .result").count() == 0:
+        page.get_by_role("button", name="Don’t know").click()
+    box = page.evaluate("(() => { const r = document.querySelector('.result').getBoundingClientRect();"
+                        " return [r.top, window.innerHeight]; })()")
+    assert 0 <= box[0] < box[1] / 2, box
+    assert page.evaluate("window.scrollY") == 0  # only the questions' pane scrolled: the page header stays
+    reminder = page.locator(".result .reminder").inner_text()
+    assert "safety questions stayed unknown. If any of these applies, act on it: " in reminder
+    assert "see a doctor within" in reminder and "See a doctor if any" not in reminder
     w.check_quiet()
     w.page.close()

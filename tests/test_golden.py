@@ -21,7 +21,7 @@ import pytest
 
 from bicep_twitch import Predictor
 from bicep_twitch.draw.explorer import SCRIPTS, explorer_data, explorer_html
-from bicep_twitch.predict.ask import Questionnaire
+from bicep_twitch.predict.ask import Questionnaire, finding_of
 
 from golden import build_golden, differences, write_golden
 
@@ -89,10 +89,22 @@ def _rule(data, rule_id):
 @pytest.mark.parametrize(
     "change",
     [
-        pytest.param(lambda d: _rule(d, "duration_days").update(value=13.5), id="a rule's threshold"),
-        pytest.param(lambda d: _rule(d, "duration_days").update(op="ge"), id="a rule's operator"),
-        pytest.param(lambda d: _rule(d, "weakness").update(words="the arm is weak"), id="a rule's words"),
+        pytest.param(lambda d: _rule(d, "duration_days").update(code=14.5), id="a rule's threshold"),
+        pytest.param(lambda d: _rule(d, "duration_days").update(test="at_most"), id="a rule's test"),
+        pytest.param(lambda d: _rule(d, "weakness_sudden").update(code=1.0), id="a rule's choice"),
+        pytest.param(lambda d: _rule(d, "stiffness").update(level="urgent"), id="a rule's level"),
+        pytest.param(lambda d: _rule(d, "atrophy").update(how_soon="today"), id="a rule's how soon"),
+        pytest.param(lambda d: _rule(d, "weakness").update(text="the arm is weak"), id="a rule's words"),
+        pytest.param(lambda d: _rule(d, "stiffness").update(unless=None), id="a rule's exception dropped"),
         pytest.param(lambda d: d["triage"]["rules"].pop(), id="a rule left out"),
+        pytest.param(lambda d: d["triage"]["exceptions"][0]["all"][1].update(code=2.25), id="the exception's limit"),
+        pytest.param(lambda d: d["triage"]["doctor_causes"].update(at_least=0.6), id="the doctor causes' threshold"),
+        pytest.param(lambda d: d["triage"]["levels"][1].update(safety_net="See a GP {how_soon}."), id="a safety net"),
+        pytest.param(lambda d: d["triage"]["how_soon"].reverse(), id="the order of how soon"),
+        pytest.param(lambda d: d["ask"]["emergency"]["implied_no"].pop(), id="what the screen's no answers"),
+        pytest.param(lambda d: d["ask"]["emergency"]["findings"].reverse(), id="the screen's details order"),
+        pytest.param(lambda d: d["ask"]["follow_ups"].clear(), id="no follow-up after weakness"),
+        pytest.param(lambda d: _rule(d, "atrophy").update(found="thin"), id="a rule's short words"),
         pytest.param(lambda d: d["ask"]["screen"].reverse(), id="the screen's order"),
         pytest.param(lambda d: d["tree"]["missing_left"].__setitem__(0, 1 - d["tree"]["missing_left"][0]),
                      id="the tree's way for unknown"),
@@ -108,14 +120,22 @@ def test_a_changed_spec_fails_the_golden_cases(files, tmp_path, change):
 @pytest.mark.parametrize(
     "old, new",
     [
-        ("gt: function (x, v) { return x > v; }", "gt: function (x, v) { return x >= v; }"),
+        ("more_than: function (x, code) { return x > code; }", "more_than: function (x, code) { return x >= code; }"),
+        ("at_most: function (x, code) { return x <= code; }", "at_most: function (x, code) { return x < code; }"),
+        ("if (r.unless && holds[r.unless]) { notCounted.push(r.id); return; }", "if (r.unless && holds[r.unless]) { notCounted.push(r.id); }"),
+        ("(rank(b[0]) - rank(a[0])) || (a[1] - b[1])", "(a[1] - b[1])"),
+        ("dc.causes.forEach(function (c) { p += prob[c]; });", "p = prob[dc.causes[0]];"),
         ("if (stopped || done) {", "if (stopped) {"),
-        ("if (medicine && cause !== D.triage.medicine.cause)", "if (medicine)"),
+        ("return said.code !== 0 ? [details[0], \"emergency\"] : null;", "return said.code === 1 ? [details[0], \"emergency\"] : null;"),
+        ("var ended = mostUrgent(answerOf);", "var ended = false;"),
+        ("if (!known.has(fid)) known.set(fid, 0);", "if (!known.has(fid)) known.set(fid, NaN);"),
+        ("if (prescriber && cause !== TR.medicines.cause)", "if (prescriber)"),
         ("reason: f.skip[parents[i]][pc !== pc ? \"unknown\" : \"denied\"]", "reason: f.skip[parents[i]].denied"),
         ("if (x !== x) return T.missing_left[node] === 1;", "if (x !== x) return false;"),
         ("if (Math.abs(delta) <= NEGLIGIBLE) return;", "if (Math.abs(delta) <= 0.05) return;"),
     ],
-    ids=["triage operator", "done", "prescriber advice", "skip words", "unknown goes its way", "negligible reasons"],
+    ids=["more than", "at most", "the exception", "most urgent first", "doctor causes together", "done", "screen: don't know asks the details",
+         "an emergency ends the questions", "the screen's no is a no", "prescriber advice", "skip words", "unknown goes its way", "negligible reasons"],
 )
 def test_a_changed_page_script_fails_the_golden_cases(files, tmp_path, old, new):
     source = LOGIC.read_text(encoding="utf-8")
@@ -152,7 +172,7 @@ def test_the_golden_sessions_are_what_the_terminal_asks(predictor, golden):
 
 
 def _typed(predictor, answer) -> str:
-    f = predictor.kb.findings[answer["finding"]]
+    f = finding_of(predictor.kb, answer["finding"])
     if f.type == "choice":
         return f.choices[int(answer["code"])]
     if f.type == "yes/no":
@@ -165,8 +185,28 @@ def test_the_sessions_cover_every_turn_of_the_walk(golden):
     answers = [a for s in golden["sessions"] for a in s["answers"]]
     steps = [st for s in golden["sessions"] for st in s["steps"]]
     assert any(a["code"] is None and not a["stop"] for a in answers)
-    assert {a["phase"] for a in answers if a["stop"]} == {"tree", "safety"}
+    assert {a["phase"] for a in answers if a["stop"]} == {"emergency", "tree", "safety"}
+    assert any(st["emergency"] for st in steps)
     assert any(st["opens_screen"] for st in steps)
     # (A follow-up denied by its precondition is met only if the tree tests it there.)
     assert any("you did not know" in s["reason"] for st in steps for s in st["skipped"])
     assert not any(math.isnan(a["code"]) for a in answers if a["code"] is not None)
+
+
+def test_the_golden_emergency_sessions_end_within_three_questions_and_a_no_is_one(golden):
+    """Held by Node to the page too: the sudden weakness and the dark urine end the questions at the
+    third at the latest, with the emergency; a "no" to the screen is one question, then the tree."""
+    from golden import SCREEN_CASES
+
+    by_case = {json.dumps(s["case"], sort_keys=True): s for s in golden["sessions"] if "case" in s}
+    for case in SCREEN_CASES[:2]:
+        session = by_case[json.dumps(case, sort_keys=True)]
+        assert session["steps"][-1]["emergency"] and len(session["answers"]) <= 3, session["answers"]
+        assert session["answers"][0]["finding"] == "emergency_screen"
+    said_no = by_case[json.dumps(SCREEN_CASES[6], sort_keys=True)]
+    assert said_no["answers"][0] == {"finding": "emergency_screen", "code": 0.0, "phase": "emergency", "stop": False}
+    assert [a["phase"] for a in said_no["answers"]].count("emergency") == 1
+    assert not said_no["steps"][-1]["emergency"]
+    for walk in golden["walks"]:  # the whole questionnaire, from every golden case
+        if walk["walk"]["ended"]:
+            assert len(walk["walk"]["emergency"]) <= 3 and not walk["walk"]["questions"] and not walk["walk"]["screen"]

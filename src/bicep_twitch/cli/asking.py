@@ -10,6 +10,7 @@ import json
 from typing import Any, TextIO
 
 from ..core.cases import decode_value
+from ..core.triage import safety_reminder
 from ..predict.ask import DESCRIBE, AnswerTooLong, EndOfInput, Questionnaire, implied_preconditions, terminal_width, wrap_lines
 from ..predict.result import format_result_text
 from .usage import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK
@@ -79,11 +80,9 @@ def ask(
         + (f"; {len(start)} given up front" if start else "")
         + f" (a full form asks {len(kb.findings)}).\n", width))
     left = questionnaire.safety_unknown()
-    if left:
-        flag_text = {flag.finding: flag.text for flag in kb.red_flags}
-        names = "; ".join(flag_text.get(fid) or kb.findings[fid].yes for fid in left)
-        out.write(wrap_lines(f"{len(left)} safety question{'s' * (len(left) != 1)} stayed unknown. "
-                             f"See a doctor if any of these applies: {names}.\n", width))
+    # After an emergency the call to action is all that matters now; the reminder would bury it.
+    if left and not walk.emergency:
+        out.write(wrap_lines(safety_reminder(kb, left) + "\n", width))
     out.write("\n")
     out.flush()
     if as_json:

@@ -2,8 +2,8 @@
 
 Python applies the knowledge base through its own modules; the page (``draw/explorer``) cannot
 import them, so it reads this spec instead: each finding with its kind's words and limits, the
-likelihood tables, the triage rules as data (finding or cause, operator, value -> level, words,
-source), the questionnaire's screen and follow-up words, the tree as parallel arrays with the
+likelihood tables, the triage rules as data (the very ones Python applies: finding, test, value
+-> level, how soon, words, source; exceptions; the doctor causes), the questionnaire's screen and follow-up words, the tree as parallel arrays with the
 words of every branch, and the limits of the result's text. The page's script only walks, sums
 and draws; a rule changed here (or in the knowledge base) reaches it with no change to the
 script, and the golden cases (``tests/test_golden.py``) catch any drift between the two.
@@ -21,21 +21,12 @@ from .knowledge import Finding, KnowledgeBase
 from .likelihood import kb_model
 from .model_folder import check_tree_matches
 from .tree import LEAF, TreeData
-from .triage import DOCTOR_CAUSE_REASON, SEE_DOCTOR, SELF_CARE, screening_findings
+from .triage import emergency_screen, rule_follow_ups, rules_as_data, screening_findings
 from .words import edge_words
 
-SPEC_FORMAT_VERSION = 1
+SPEC_FORMAT_VERSION = 2  # 2: the triage section is rules_as_data (four levels); the emergency screen in ask
 # Inner nodes only label the explorer: four decimals show every percentage right.
 DISPLAY_DECIMALS = 4
-# Urgency levels, least urgent first: the level of a case is the highest any fired rule gives.
-LEVELS = (SELF_CARE, SEE_DOCTOR)
-# What the page tells a person at each level (its list of reasons follows when rules fired).
-LEVEL_WORDS = {
-    SELF_CARE: "What to do: self-care is reasonable; see a doctor if it gets worse or does not settle.",
-    SEE_DOCTOR: "What to do: see a doctor.",
-}
-# The knowledge base's rule words as (operator, value) on the encoded answer; unknown never fires.
-RULE_OPERATORS = {"yes": ("eq", 1.0), "more_than": ("gt", None)}
 # How much of the reasons and open questions the result's text shows.
 TEXT_FOR, TEXT_AGAINST, TEXT_OPEN = 3, 2, 3
 # A reason whose odds factor is closer to 1 than this says too little to show in the text.
@@ -79,53 +70,16 @@ def finding_spec(kb: KnowledgeBase) -> list[dict[str, Any]]:
     return out
 
 
-def triage_spec(kb: KnowledgeBase) -> dict[str, Any]:
-    """The triage rules as data: each a test, the level it gives, its words and its source.
-
-    A rule tests one of: ``finding`` (its encoded answer), ``top_cause`` (the most likely cause)
-    or ``probability_of`` (those causes' probabilities added up), with ``op`` (``eq``, ``gt``,
-    ``ge``, ``lt``, ``le``, ``in``) against ``value``. ``unless`` names a rule whose firing
-    silences this one (the doctor causes' sum is not said again when one of them is first).
-    ``{percent}`` in ``words`` is the tested probability as a percentage. A fired ``finding``
-    rule names its finding in ``red_flags``; ``medicine`` rules also put the prescriber advice
-    before the cause's own (unless the cause is ``medicine.cause``).
-
-    Examples
-    --------
-    >>> from bicep_twitch.core.knowledge import load_knowledge
-    >>> rule = triage_spec(load_knowledge())["rules"][2]
-    >>> rule["finding"], rule["op"], rule["value"], rule["level"]
-    ('weakness', 'eq', 1.0, 'see_doctor')
-    """
-    sources = {where: source.text for where, source in kb.triage_sources}
-    doctor = list(kb.see_doctor_causes)
-    rules: list[dict[str, Any]] = [
-        {"id": "doctor_cause_first", "top_cause": True, "op": "in", "value": doctor, "level": SEE_DOCTOR,
-         "words": DOCTOR_CAUSE_REASON, "source": sources.get("triage")},
-        {"id": "doctor_causes_likely", "probability_of": doctor, "op": "ge", "value": kb.doctor_threshold,
-         "level": SEE_DOCTOR, "words": kb.doctor_threshold_text + " ({percent})", "unless": "doctor_cause_first",
-         "source": sources.get("triage.doctor_causes_probability")},
-    ]
-    for flags, medicine, where in ((kb.red_flags, False, "triage"), (kb.medicine_flags, True, "triage.medicines")):
-        for flag in flags:
-            op, value = RULE_OPERATORS[flag.rule]
-            rules.append({"id": flag.finding, "finding": flag.finding, "op": op,
-                          "value": flag.value if value is None else value, "level": SEE_DOCTOR,
-                          "words": flag.text, "medicine": medicine, "source": sources.get(where)})
-    return {
-        "levels": list(LEVELS),
-        "level_words": dict(LEVEL_WORDS),
-        "rules": rules,
-        "medicine": {"cause": kb.medicine_cause, "advice": kb.medicine_advice},
-    }
-
-
 def questionnaire_spec(kb: KnowledgeBase) -> dict[str, Any]:
-    """The questionnaire's rules besides the walk: the safety screen, asked in this order.
+    """The questionnaire's rules besides the walk, in the order they are asked.
 
+    ``emergency``: the one short question first and its details
+    (:func:`bicep_twitch.core.triage.emergency_screen`); ``follow_ups``: the rule follow-ups
+    asked right after their precondition's yes; ``screen``: the safety questions after the tree.
     The walk itself is :func:`bicep_twitch.predict.ask.next_step`; the page runs the same rules.
     """
-    return {"screen": list(screening_findings(kb))}
+    return {"emergency": emergency_screen(kb), "follow_ups": list(rule_follow_ups(kb)),
+            "screen": list(screening_findings(kb))}
 
 
 def likelihood_tables(kb: KnowledgeBase) -> dict[str, Any]:
@@ -211,7 +165,8 @@ def compile_spec(tree: TreeData, kb: KnowledgeBase) -> dict[str, Any]:
     dict
         ``format_version``, ``tree`` and ``words`` (:func:`tree_spec`), ``findings``
         (:func:`finding_spec`), ``causes`` (id, label, advice, doctor), ``ask``
-        (:func:`questionnaire_spec`), ``triage`` (:func:`triage_spec`), ``likelihood``
+        (:func:`questionnaire_spec`), ``triage`` (:func:`bicep_twitch.core.triage.rules_as_data`: the
+        one representation of the urgency rules, which Python applies too), ``likelihood``
         (:func:`likelihood_tables`), ``limits`` (the result text's), ``disclaimer`` and ``summary``.
 
     Examples
@@ -225,7 +180,7 @@ def compile_spec(tree: TreeData, kb: KnowledgeBase) -> dict[str, Any]:
     """
     check_tree_matches(tree, kb, "this spec")
     arrays, words = tree_spec(tree, kb)
-    triage = triage_spec(kb)
+    triage = rules_as_data(kb)
     return {
         "format_version": SPEC_FORMAT_VERSION,
         "tree": arrays,
@@ -244,5 +199,5 @@ def compile_spec(tree: TreeData, kb: KnowledgeBase) -> dict[str, Any]:
     }
 
 
-__all__ = ["compile_spec", "finding_spec", "triage_spec", "questionnaire_spec", "likelihood_tables", "tree_spec",
-           "skip_reason", "LEVELS", "TIE_DECIMALS", "TEXT_FOR", "TEXT_AGAINST", "TEXT_OPEN", "TEXT_MIN_FACTOR", "NEGLIGIBLE"]
+__all__ = ["compile_spec", "finding_spec", "questionnaire_spec", "likelihood_tables", "tree_spec",
+           "skip_reason", "TIE_DECIMALS", "TEXT_FOR", "TEXT_AGAINST", "TEXT_OPEN", "TEXT_MIN_FACTOR", "NEGLIGIBLE"]

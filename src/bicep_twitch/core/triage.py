@@ -27,6 +27,7 @@ runtime of another language.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache, reduce
 from operator import and_, eq, gt, le, or_
@@ -37,10 +38,11 @@ from .numbers import percent
 
 SELF_CARE, SEE_DOCTOR, URGENT, EMERGENCY = LEVELS
 DOCTOR_CAUSES = "doctor_causes"  # the rule id of the doctor-causes rule in reasons
-# Kept for the page of version 2, which reads it until it applies rules_as_data.
-DOCTOR_CAUSE_REASON = "the most likely cause is one a doctor should examine"
-# The tests the page of version 2 can apply; see flag_rules.
-_PAGE_V2_TESTS = ("yes", "more_than")
+# The levels the emergency screen asks about first, before anything else.
+SCREENED_LEVELS = (URGENT, EMERGENCY)
+# The id an answer to the emergency screen's one short question carries (no finding of the knowledge base).
+SCREEN_QUESTION = "emergency_screen"
+SCREEN_ASKS = "Does any of these apply now"
 
 
 _TESTS = {"yes": eq, "more_than": gt, "at_most": le, "equals": eq}  # against the condition's code
@@ -182,18 +184,56 @@ def safety_net(kb: KnowledgeBase, level: str, how_soon: str = "") -> str:
     return kb.triage_levels[level].safety_net.format(how_soon=how_soon)
 
 
+def level_words(kb: KnowledgeBase, level: str, how_soon: str = "") -> str:
+    """What to do at ``level``, with how soon unless the level's words already end with it.
+
+    ``"see a doctor within a few days"``, ``"get medical advice today"``, ``"call 999 (UK) ... now"``.
+
+    Examples
+    --------
+    >>> from bicep_twitch.core.knowledge import load_knowledge
+    >>> kb = load_knowledge()
+    >>> level_words(kb, "see_doctor", "within 2 weeks"), level_words(kb, "urgent", "today")
+    ('see a doctor within 2 weeks', 'get medical advice today')
+    """
+    text = kb.triage_levels[level].text
+    return text if not how_soon or text.endswith(how_soon) else f"{text} {how_soon}"
+
+
+def found_words(rule: TriageRule) -> str:
+    """What a rule finds, in short: its words up to the first colon or bracket."""
+    return re.split(r":| \(", rule.text, maxsplit=1)[0].strip()
+
+
+def rule_words(kb: KnowledgeBase, rule: TriageRule) -> str:
+    """What a rule finds and what to do then: "the arm is weaker than usual: see a doctor within a few days"."""
+    return f"{found_words(rule)}: {level_words(kb, rule.level, rule.how_soon)}"
+
+
+def safety_reminder(kb: KnowledgeBase, unknown: "list[str] | tuple[str, ...]") -> str:
+    """What to do if a safety question left unknown applies: every rule on those findings (and on
+    their follow-ups), the most urgent first, in its own level's words. Empty when none is unknown.
+
+    Examples
+    --------
+    >>> from bicep_twitch.core.knowledge import load_knowledge
+    >>> safety_reminder(load_knowledge(), ["atrophy"])
+    '1 safety question stayed unknown. If this applies, act on it: the biceps looks thinner than before: see a doctor within a few days.'
+    """
+    if not unknown:
+        return ""
+    unknown = set(unknown)
+    rules = [r for r in finding_rules(kb)
+             if r.finding in unknown or any(p in unknown for p in kb.findings[r.finding].requires)]
+    rules.sort(key=lambda r: -LEVELS.index(r.level))
+    n = len(unknown)
+    return (f"{n} safety question{'s' * (n != 1)} stayed unknown. If {'any of these applies' if len(rules) > 1 else 'this applies'}, "
+            f"act on it: " + "; ".join(rule_words(kb, r) for r in rules) + ".")
+
+
 def finding_rules(kb: KnowledgeBase) -> tuple[TriageRule, ...]:
     """Every rule on one answer: symptoms first, then medicines."""
     return kb.red_flags + kb.medicine_flags
-
-
-def flag_rules(kb: KnowledgeBase) -> tuple[TriageRule, ...]:
-    """The finding rules the explorer page of version 2 can apply (``yes`` and ``more_than``).
-
-    That page knows two levels and no exceptions; it reads the rules again from
-    :func:`rules_as_data` once it applies them generically.
-    """
-    return tuple(r for r in finding_rules(kb) if r.rule in _PAGE_V2_TESTS and not kb.findings[r.finding].requires)
 
 
 def screening_findings(kb: KnowledgeBase) -> tuple[str, ...]:
@@ -202,6 +242,60 @@ def screening_findings(kb: KnowledgeBase) -> tuple[str, ...]:
     A follow-up (e.g. how the weakness came on) is asked after its parent's yes, not on its own.
     """
     return tuple(dict.fromkeys(r.finding for r in finding_rules(kb) if not kb.findings[r.finding].requires))
+
+
+def emergency_screen(kb: KnowledgeBase) -> dict[str, Any]:
+    """The one short question asked before anything else, and what its answers stand for.
+
+    It lists, in words, what every ``urgent`` and ``emergency`` rule finds (each rule's text up
+    to its first colon or bracket: the part that says what was found), most urgent first.
+
+    Returns
+    -------
+    dict
+        ``id`` (:data:`SCREEN_QUESTION`, what an answer to it is recorded as); ``question`` (in one
+        line), also as ``asks`` and its ``signs`` (for a list);
+        ``levels``, the levels it screens; ``findings``, the questions asked after a yes (or "don't know"), one per
+        screened finding, a follow-up replaced by its precondition (how the weakness came on is
+        asked right after a yes to weakness); ``implied_no``, the findings a "no" answers as no:
+        the yes/no findings every rule of which is screened. A finding with a rule below the
+        screened levels (weakness, for slow weakness) is not answered by that "no": the screen
+        asked only about its urgent forms, so it is asked later as usual.
+
+    Examples
+    --------
+    >>> from bicep_twitch.core.knowledge import load_knowledge
+    >>> screen = emergency_screen(load_knowledge())
+    >>> screen["findings"][:2], "weakness" in screen["implied_no"]
+    (['weakness', 'dark_urine_after_exercise'], False)
+    """
+    signs, findings, implied_no = _screen(kb)
+    return {"id": SCREEN_QUESTION, "question": f"{SCREEN_ASKS}: " + "; ".join(signs) + "?", "asks": SCREEN_ASKS + "?",
+            "signs": list(signs), "levels": list(SCREENED_LEVELS), "findings": list(findings), "implied_no": list(implied_no)}
+
+
+@lru_cache(maxsize=16)  # asked at every step of a questionnaire; a changed knowledge base gets its own
+def _screen(kb: KnowledgeBase) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    rules = sorted((r for r in finding_rules(kb) if r.level in SCREENED_LEVELS), key=lambda r: -LEVELS.index(r.level))
+    items = [found_words(r) for r in rules]
+    findings: list[str] = []
+    for r in rules:
+        findings += [fid for fid in (*kb.findings[r.finding].requires, r.finding)
+                     if not kb.findings[fid].requires and fid not in findings]
+    unscreened = {r.finding for r in finding_rules(kb) if r.level not in SCREENED_LEVELS}
+    implied_no = tuple(fid for fid in findings if fid not in unscreened and kb.findings[fid].type == "yes/no")
+    return tuple(dict.fromkeys(items)), tuple(findings), implied_no
+
+
+def most_urgent_fired(kb: KnowledgeBase, answer: Callable[[str], Any]) -> bool:
+    """For one case: whether a rule of the most urgent level fires on the answers known so far
+    (the questionnaire then asks nothing more and gives the result at once)."""
+    return any(bool(rule_test(kb, r, answer)[0]) for r in finding_rules(kb) if r.level == LEVELS[-1])
+
+
+def rule_follow_ups(kb: KnowledgeBase) -> tuple[str, ...]:
+    """The follow-ups a triage rule tests, asked right after their precondition holds (how the weakness came on)."""
+    return tuple(dict.fromkeys(r.finding for r in finding_rules(kb) if kb.findings[r.finding].requires))
 
 
 def rule_test(kb: KnowledgeBase, rule: TriageRule, answer: Callable[[str], Any]) -> tuple[Any, Any]:
@@ -291,7 +385,8 @@ def rules_as_data(kb: KnowledgeBase) -> dict[str, Any]:
     add up to at least ``at_least``. The level is the highest of the fired rules' (``levels``
     is least urgent first), ``self_care`` when none fired; ``how_soon`` is the first of the
     ``how_soon`` words given by a fired rule at that level; the safety net is the level's, with
-    ``{how_soon}`` filled in.
+    ``{how_soon}`` filled in. What to do is the level's ``text``, followed by how soon unless the
+    text already ends with it; ``found`` is what a rule finds, in short (for lists of rules).
     """
     def condition(c: Condition) -> dict[str, Any]:
         return {"finding": c.finding, "test": c.rule, "value": c.value, "code": c.code}
@@ -302,6 +397,7 @@ def rules_as_data(kb: KnowledgeBase) -> dict[str, Any]:
                    for lv in kb.triage_levels.values()],
         "how_soon": list(kb.how_soon),
         "rules": [{"id": r.id, **condition(r), "level": r.level, "how_soon": r.how_soon, "text": r.text,
+                   "found": found_words(r),
                    "unless": r.unless, "prescriber": r.prescriber, "source": r.source.to_dict()}
                   for r in finding_rules(kb)],
         "exceptions": [{"id": e.id, "all": [condition(c) for c in e.conditions], "text": e.text,
@@ -319,5 +415,7 @@ def is_doctor_cause(kb: KnowledgeBase, cause: str) -> bool:
 
 
 __all__ = ["LEVELS", "SELF_CARE", "SEE_DOCTOR", "URGENT", "EMERGENCY", "Triage", "TriageReason", "triage",
-           "red_flags", "rule_test", "exception_holds", "passes", "finding_rules", "flag_rules", "screening_findings", "safety_net",
+           "red_flags", "rule_test", "exception_holds", "passes", "finding_rules", "screening_findings", "safety_net",
+           "emergency_screen", "rule_follow_ups", "most_urgent_fired", "SCREEN_QUESTION", "SCREENED_LEVELS", "level_words", "found_words", "rule_words",
+           "safety_reminder",
            "rules_as_data", "is_doctor_cause", "DOCTOR_CAUSES"]

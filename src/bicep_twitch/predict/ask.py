@@ -19,7 +19,9 @@ Two more rules keep the questions sensible and the case valid:
   if the walk has not met it yet; when it does not hold (or is unknown) the follow-up is not asked,
   counts as unknown, and the person is told so. The case therefore never contradicts itself.
 
-Before any result, the safety screen (:func:`core.triage.screening_findings`) asks every red flag
+First of all, the emergency screen: one short question on the signs of an emergency or an
+urgent problem, their details only after a yes; an emergency ends the questions at once (see
+:func:`next_step`). Before any result, the safety screen (:func:`core.triage.screening_findings`) asks every red flag
 and medicine question not answered yet, whatever the tree's path: real triage screens the red
 flags before it reassures anyone. A person may start from what they already know (``given``:
 only the rest is asked), and may type ``why`` at any prompt to hear which causes the question
@@ -49,7 +51,8 @@ from ..core.model_folder import check_tree_matches
 from ..core.numbers import percent
 from ..core.spec import skip_reason
 from ..core.tree import TreeData
-from ..core.triage import screening_findings
+from ..core.triage import (LEVELS, SCREEN_QUESTION, SCREENED_LEVELS, emergency_screen, finding_rules, most_urgent_fired, rule_follow_ups,
+                           rule_test, rule_words, screening_findings)
 from .reasons import separated_causes
 
 NAN = float("nan")
@@ -59,8 +62,12 @@ DONE_WORDS = ("done",)
 WHY_WORDS = ("why", "why?")
 BACK_WORDS = ("back", "undo")
 TREE, SAFETY = "tree", "safety"
-# The description phase: its answers are the findings read from the person's own words, after an
-# Answer for the description itself (finding DESCRIPTION), which marks the phase as done.
+# The first phase: one short question on the signs of an emergency, and its details after a yes.
+EMERGENCY = "emergency"
+EMERGENCY_LEVEL = LEVELS[-1]
+# The description phase, right after the emergency screen: its answers are the findings read from
+# the person's own words, after an Answer for the description itself (finding DESCRIPTION), which
+# marks the phase as done.
 DESCRIBE, DESCRIPTION = "description", "(description)"
 
 
@@ -81,7 +88,7 @@ class Answer:
             "finding": self.finding,
             "question": self.question,
             "answer": self.text,
-            "value": decode_value(kb.findings[self.finding], self.code),
+            "value": decode_value(finding_of(kb, self.finding), self.code),
             "rejected": list(self.rejected),
             "asked_for": self.asked_for,
         }
@@ -109,22 +116,65 @@ class Walk:
     path: list[int] = field(default_factory=list)
     leaf: int | None = None
     given: dict[str, float] = field(default_factory=dict)
+    emergency: bool = False  # ended early: the answers give the most urgent level
 
     @property
     def complete(self) -> bool:
         return self.leaf is not None
 
-    def known(self) -> dict[str, float]:
-        """Every finding settled so far: given, asked (NaN for "don't know") or skipped (NaN)."""
-        known = dict(self.given)
-        known.update((s.finding, NAN) for s in self.skipped)
-        known.update((a.finding, a.code) for a in self.answers)
+    def known(self, kb: KnowledgeBase) -> dict[str, float]:
+        """Every finding settled so far: given, asked (NaN for "don't know"), answered by the
+        emergency screen's "no" (:func:`answer_codes`) or skipped (NaN)."""
+        known = {s.finding: NAN for s in self.skipped}
+        known.update(answer_codes(kb, self.answers, given=self.given))
         return known
 
     def case(self, kb: KnowledgeBase) -> dict[str, Any]:
-        """The given and asked answers as a case for ``Predictor.predict`` ("don't know" as None)."""
-        codes = {**self.given, **{a.finding: a.code for a in self.answers}}
+        """The given and asked answers as a case for ``Predictor.predict`` ("don't know" as None);
+        the emergency screen's "no" is a no to each finding it answers."""
+        codes = answer_codes(kb, self.answers, given=self.given)
         return {fid: decode_value(kb.findings[fid], code) for fid, code in codes.items()}
+
+
+def screen_finding(kb: KnowledgeBase) -> Finding:
+    """The emergency screen's one short question, as a yes/no finding the questionnaire can ask."""
+    return Finding(id=SCREEN_QUESTION, type="yes/no", question=emergency_screen(kb)["question"],
+                   name="the emergency screen", salience=0.0, source=None,  # type: ignore[arg-type]
+                   yes="one of the signs of an emergency applies", no="none of the signs of an emergency applies")
+
+
+def finding_of(kb: KnowledgeBase, fid: str) -> Finding:
+    """The finding an answer is about: a knowledge-base finding, or the emergency screen's question."""
+    return screen_finding(kb) if fid == SCREEN_QUESTION else kb.findings[fid]
+
+
+def answer_codes(kb: KnowledgeBase, answers: "list[Answer]", *, given: dict[str, float] | None = None) -> dict[str, float]:
+    """Every finding the answers settle (finding id -> code, NaN for "don't know").
+
+    How the emergency screen is recorded: its one short question is one :class:`Answer` (finding
+    :data:`SCREEN_QUESTION`, phase ``"emergency"``). A "no" is the person's answer to every sign it
+    lists, so each finding it fully covers (``implied_no`` of
+    :func:`~bicep_twitch.core.triage.emergency_screen`) counts as answered no, unless already
+    given; a finding it covers only in part (weakness: only sudden or fast weakness is listed)
+    stays open and is asked later. "Yes" and "don't know" settle nothing: the details are asked.
+    """
+    known = {fid: x for fid, x in (given or {}).items() if x == x}
+    for a in answers:
+        if a.finding != SCREEN_QUESTION:
+            known[a.finding] = a.code
+        elif a.code == 0:
+            for fid in emergency_screen(kb)["implied_no"]:
+                known.setdefault(fid, 0.0)
+    return known
+
+
+def screen_code(kb: KnowledgeBase, answer: Callable[[str], float]) -> float:
+    """How someone whose answers are ``answer`` (finding id -> code, NaN unknown) answers the
+    emergency screen: yes (1) when a sign it lists applies, no (0) when they deny every sign the
+    "no" stands for, else "don't know" (NaN): a "no" must never put words in their mouth."""
+    if any(bool(rule_test(kb, r, answer)[0]) for r in finding_rules(kb) if r.level in SCREENED_LEVELS):
+        return 1.0
+    return 0.0 if all(answer(fid) == 0 for fid in emergency_screen(kb)["implied_no"]) else NAN
 
 
 class EndOfInput(Exception):
@@ -135,8 +185,10 @@ class EndOfInput(Exception):
 class Step:
     """Where a questionnaire stands: the next question to ask, or none when the result is due.
 
-    ``need`` is the finding to ask next (None: ask nothing more); ``phase`` whether it is asked
-    for the tree's path (``"tree"``) or by the safety screen (``"safety"``); ``pending`` the
+    ``need`` is the finding to ask next (None: ask nothing more; :data:`SCREEN_QUESTION` for the
+    emergency screen's one short question); ``phase`` whether it is asked by the emergency screen
+    (``"emergency"``), for the tree's path (``"tree"``) or by the safety screen (``"safety"``);
+    ``emergency`` that the answers give the most urgent level, so nothing more is asked; ``pending`` the
     safety findings still to ask when ``need`` opens the screen, in order; ``path`` the nodes
     walked so far, root first; ``leaf`` its last node once the walk got there; ``skipped`` the
     follow-ups this walk passed whose precondition does not hold.
@@ -149,6 +201,7 @@ class Step:
     skipped: list[Skipped]
     pending: list[str] = field(default_factory=list)
     opens_screen: bool = False
+    emergency: bool = False
 
 
 def next_step(
@@ -162,8 +215,18 @@ def next_step(
 ) -> Step:
     """The questionnaire as a pure function: the answers so far -> the next question, or the end.
 
-    The rules, which the page follows too (through its spec):
+    The rules, which the page follows too (through its spec), in the order they are asked:
 
+    * the emergency screen first (with ``screen``): one short question listing the signs of an
+      emergency or of an urgent problem (:func:`~bicep_twitch.core.triage.emergency_screen`); after
+      a yes or "don't know", each of them in turn; after a no, nothing more here (see
+      :func:`answer_codes` for how that no is recorded). It is asked only when some of them are
+      not known yet;
+    * as soon as a rule of the most urgent level fires (e.g. the weakness came on suddenly), the
+      questionnaire ends: ``need`` None, ``emergency`` True, the result (with its call to action
+      first) is due at once; the path is the tree's walk with the rest unknown;
+    * a follow-up a triage rule tests (how the weakness came on) is asked right after its
+      precondition's yes, wherever that was asked;
     * walk from the root with every answer known so far; a finding is asked at most once;
     * a follow-up (``requires``) asks its precondition first; when that does not hold (or is
       unknown) the follow-up is skipped, counted unknown;
@@ -171,7 +234,8 @@ def next_step(
       answer cannot move the path (the path's own findings are known by then), except after
       ``stop``, when the tree asks nothing more anyway: so the screen runs to its end;
     * ``stop`` on a tree answer ("done") leaves the tree's other questions unknown, the safety
-      screen still comes; on a safety answer it ends all questions.
+      screen still comes; on a safety answer it ends all questions; on an emergency-screen answer
+      it ends that screen (what it did not ask comes back in the safety screen).
 
     Parameters
     ----------
@@ -182,38 +246,51 @@ def next_step(
     given : mapping, optional
         Findings known up front (finding id -> code); never asked.
     screen : bool
-        Ask the safety screen (default).
+        Ask the emergency screen first, the rule follow-ups and the safety screen (default);
+        off, only the tree's path.
     describe : bool
-        First invite a description in the person's own words (``need`` is DESCRIPTION, phase
-        DESCRIBE) until an answer for DESCRIPTION is in ``answers``; the findings read from it
-        come as answers with ``asked_for`` DESCRIBE, never asked again.
+        Right after the emergency screen (or first, without ``screen``), invite a description in
+        the person's own words (``need`` is DESCRIPTION, phase DESCRIBE) until an answer for
+        DESCRIPTION is in ``answers``; the findings read from it come as answers with
+        ``asked_for`` DESCRIBE, never asked again.
 
     Examples
     --------
     >>> from bicep_twitch import Predictor
     >>> p = Predictor.load()
-    >>> first = next_step(p.tree, p.kb, [])  # no answers yet: the root's question
+    >>> next_step(p.tree, p.kb, []).need  # no answers yet: the emergency screen's one question
+    'emergency_screen'
+    >>> no = Answer("emergency_screen", "", "no", 0.0, asked_for="emergency")
+    >>> first = next_step(p.tree, p.kb, [no])  # then the root's question
     >>> first.need == p.tree.features[p.tree.feature[0]], first.phase, first.path
     (True, 'tree', [0])
-    >>> after = next_step(p.tree, p.kb, [Answer(first.need, "", "?", float("nan"))])
+    >>> after = next_step(p.tree, p.kb, [no, Answer(first.need, "", "?", float("nan"))])
     >>> after.path == [0, p.tree.child(0, float("nan"))]
     True
+    >>> sudden = [Answer("emergency_screen", "", "yes", 1.0, asked_for="emergency"),
+    ...           Answer("weakness", "", "yes", 1.0, asked_for="emergency"),
+    ...           Answer("weakness_onset", "", "sudden", 0.0, asked_for="emergency")]
+    >>> end = next_step(p.tree, p.kb, sudden)
+    >>> end.need, end.emergency
+    (None, True)
     """
-    # The description phase (its own, kept apart from the emergency screen that precedes it).
-    if describe and not any(a.finding == DESCRIPTION for a in answers):
-        return Step(DESCRIPTION, DESCRIBE, [0], None, [])
+    described = any(a.finding == DESCRIPTION for a in answers)
     answers = [a for a in answers if a.finding != DESCRIPTION]
-    known = {fid: x for fid, x in (given or {}).items() if x == x}
-    known.update((a.finding, a.code) for a in answers)
+    known = answer_codes(kb, answers, given=given)
     done = any(a.stop and a.asked_for == TREE for a in answers)
     stopped = any(a.stop and a.asked_for == SAFETY for a in answers)
+    ended = screen and most_urgent_fired(kb, lambda fid: known.get(fid, NAN))
     pending = [fid for fid in screening_findings(kb) if fid not in known] if screen and not stopped else []
     skipped: list[Skipped] = []
     need: list[str] = []
+    first = _first_need(kb, answers, known) if screen and not stopped and not ended else None
+    # The description comes once the emergency screen (and what it asks after a yes) is done.
+    if describe and not described and not ended and (first is None or first[1] != EMERGENCY):
+        return Step(DESCRIPTION, DESCRIBE, [0], None, [])
 
     def value_of(fid: str) -> float:
-        if fid in known:
-            return known[fid]
+        if fid in known or ended:
+            return known.get(fid, NAN)
         f = kb.findings[fid]
         for parent, wanted in f.requires.items():
             parent_code = value_of(parent)  # asks the precondition first when not yet known
@@ -232,14 +309,37 @@ def next_step(
     node, path = 0, [0]
     while not tree.is_leaf(node):
         x = value_of(tree.features[tree.feature[node]])
-        if need:
-            return Step(need[0], TREE, path, None, skipped)
+        if need or first:
+            break
         node = tree.child(node, x)
         path.append(node)
+    if first:  # the emergency screen, or a rule's follow-up, before the tree's next question
+        return Step(first[0], first[1], path, None, [])
+    if need:
+        return Step(need[0], TREE, path, None, skipped)
+    if ended:
+        return Step(None, TREE, path, node, [], emergency=True)
     if pending:
         opens = not answers or answers[-1].asked_for != SAFETY
         return Step(pending[0], SAFETY, path, node, skipped, pending, opens_screen=opens)
     return Step(None, TREE, path, node, skipped)
+
+
+def _first_need(kb: KnowledgeBase, answers: "list[Answer]", known: dict[str, float]) -> tuple[str, str] | None:
+    """What comes before the tree's next question, as ``(finding, phase)``: a rule's follow-up
+    whose precondition was just answered yes, or the emergency screen."""
+    phase_of = {a.finding: a.asked_for for a in answers}
+    for fid in rule_follow_ups(kb):
+        requires = kb.findings[fid].requires
+        if fid not in known and all(known.get(p) == (1.0 if wanted else 0.0) for p, wanted in requires.items()):
+            return fid, next((phase_of[p] for p in requires if p in phase_of), SAFETY)
+    details = [fid for fid in emergency_screen(kb)["findings"] if fid not in known]
+    said = next((a for a in answers if a.finding == SCREEN_QUESTION), None)
+    if not details or any(a.stop and a.asked_for == EMERGENCY for a in answers):
+        return None
+    if said is None:
+        return SCREEN_QUESTION, EMERGENCY
+    return (details[0], EMERGENCY) if said.code != 0 else None
 
 
 def walk_tree(
@@ -269,7 +369,9 @@ def walk_tree(
     record : Walk, optional
         Filled in as the walk goes (a new one by default).
     screen : bool
-        Also ask the safety screen after the tree (off by default: the tree's path only).
+        Also ask the emergency screen first and the safety screen after the tree (off by
+        default: the tree's path only). ``answer`` is then also called with the emergency
+        screen's question (:func:`screen_finding`; :func:`screen_code` answers it from a case).
 
     Returns
     -------
@@ -305,9 +407,9 @@ def walk_tree(
                     on_skip(s)
         walk.path[:] = step.path
         if step.need is None:
-            walk.leaf = step.leaf
+            walk.leaf, walk.emergency = step.leaf, step.emergency
             return walk
-        f = kb.findings[step.need]
+        f = finding_of(kb, step.need)
         given = answer(f)
         if given is None:
             so_far.append(Answer(f.id, f.question, "", NAN, asked_for=step.phase))
@@ -487,17 +589,23 @@ class Questionnaire:
             self.walk.path[:] = step.path
             if step.need is None:
                 self.walk.leaf = step.leaf
+                self.walk.emergency = step.emergency
+                if step.emergency:
+                    words = self.kb.triage_levels[EMERGENCY_LEVEL].text
+                    self._write(f"   No more questions: {words[0].upper() + words[1:]}. Your result follows.\n")
                 return self.walk
             if step.phase == DESCRIBE:
                 self._describe()
                 continue
+            if step.need == SCREEN_QUESTION:
+                self._write("   First, one question on signs that need help at once or today.\n")
             if step.opens_screen:
                 n = len(step.pending)
                 self._write(
                     f"   Before the result, {n} safety question{'s' * (n != 1)}: each can call for a doctor "
                     "whatever else you answered.\n"
                 )
-            answer = self._ask(self.kb.findings[step.need], step.phase)
+            answer = self._ask(finding_of(self.kb, step.need), step.phase)
             if answer is not None:
                 self.trail.append(answer)
 
@@ -508,12 +616,12 @@ class Questionnaire:
 
     def pending_safety(self) -> list[str]:
         """The safety findings not given, asked or skipped yet."""
-        known = self.walk.known()
+        known = self.walk.known(self.kb)
         return [fid for fid in screening_findings(self.kb) if fid not in known]
 
     def safety_unknown(self) -> list[str]:
         """The safety findings that stayed unknown (not asked, "don't know" or after "done")."""
-        known = self.walk.known()
+        known = self.walk.known(self.kb)
         return [fid for fid in screening_findings(self.kb) if known.get(fid, NAN) != known.get(fid, NAN)]
 
     def _read_line(self, where: str) -> str:
@@ -656,14 +764,17 @@ class Questionnaire:
 
     def why(self, f: Finding) -> str:
         """Why ``f`` is asked now: the causes its answer separates most, given the answers so far."""
-        known = self.walk.known()
+        if f.id == SCREEN_QUESTION:
+            return ("   Why this question: each of these needs help at once or today, whatever else you answer.\n"
+                    "   After a yes (or ?) each is asked in turn; an emergency ends the questions there.\n")
+        known = self.walk.known(self.kb)
         moved = separated_causes(self.kb, known, f.id)
         lines = ["   Why this question: given your answers so far, it separates these causes most:"]
         for cause, words, before, after in moved:
             lines.append(f"     {self.kb.causes[cause].label}: {percent(before)} now, {percent(after)} if {words}")
-        flag = {flag.finding: flag.text for flag in self.kb.red_flags}.get(f.id)
-        if flag is not None:
-            lines.append(f"   It is also a safety question: if {flag}, see a doctor.")
+        rules = [r for r in self.kb.red_flags if r.finding == f.id]
+        if rules:
+            lines.append("   It is also a safety question: " + "; ".join(f"if {rule_words(self.kb, r)}" for r in rules) + ".")
         elif f.id in {flag.finding for flag in self.kb.medicine_flags}:
             lines.append("   It is also a safety question: a medicine that can cause twitching is for the doctor "
                          "who prescribed it to weigh.")

@@ -14,7 +14,7 @@ from typing import Any
 from ..core.cases import encode_value
 from ..core.knowledge import KnowledgeBase
 from ..core.numbers import percent
-from ..core.triage import EMERGENCY, SELF_CARE, SEE_DOCTOR, URGENT, TriageReason
+from ..core.triage import EMERGENCY, SELF_CARE, URGENT, TriageReason, level_words
 # The text stays short however deep the tree (the JSON output carries everything); the limits
 # live in the spec, which the page reads too.
 from ..core.spec import TEXT_AGAINST, TEXT_FOR, TEXT_MIN_FACTOR, TEXT_OPEN
@@ -221,12 +221,11 @@ def _path_lines(result: Result) -> list[str]:
 def triage_lines(result: Result) -> list[str]:
     """What to do: the level in words, each rule that fired with its guidance, and the safety net."""
     kb = result.kb
-    head = kb.triage_levels[result.triage].text
+    head = level_words(kb, result.triage, result.how_soon)
     if result.triage == SELF_CARE:
         lines = [f"What to do: {head}."]
     else:
-        when = f" {result.how_soon}" if result.triage == SEE_DOCTOR else ""
-        lines = [f"What to do: {head}{when}, because:"]
+        lines = [f"What to do: {head}, because:"]
         for r in result.triage_reasons:
             lines += textwrap.wrap(f"{r.text} ({r.level.replace('_', ' ')}, {r.how_soon}; {r.source.name})",
                                    width=WIDTH, initial_indent="  - ", subsequent_indent="    ")
@@ -241,7 +240,8 @@ def format_result_text(result: Result, *, top: int = 3) -> str:
     """The human text ``bicep-twitch predict`` prints for one result.
 
     Cause and probability, the top ``top`` causes, the path, triage with any red flags, the
-    advice, and always, last, the note that this is not a diagnosis.
+    advice, and always, last, the note that this is not a diagnosis. At ``urgent`` and
+    ``emergency`` the triage (what to do, why, the safety net) comes first, before any cause.
 
     Examples
     --------
@@ -256,15 +256,19 @@ def format_result_text(result: Result, *, top: int = 3) -> str:
         return f"Could not rank causes for this case: {result.error}\n\n{kb.disclaimer}\n"
     # Causes the tree gives no chance at all are left out of the list, not shown as 0%.
     ranked = [(c, p) for c, p in result.differential[:top] if p > 0]
-    lines = [f"Most likely: {result.label} ({percent(result.probability)})", "", f"Top {len(ranked)}:"]
+    # Urgent help comes first: a person in an emergency must not read a ranking of causes before the call to action.
+    urgent = result.triage in (URGENT, EMERGENCY)
+    lines = triage_lines(result) + [""] if urgent else []
+    lines += [f"Most likely: {result.label} ({percent(result.probability)})", "", f"Top {len(ranked)}:"]
     width = max(len(kb.causes[c].label) for c, _ in ranked)
     for rank, (cause, p) in enumerate(ranked, start=1):
         lines.append(f"  {rank}. {kb.causes[cause].label:<{width}}  {percent(p):>4}")
     lines += [""] + _reason_lines(result) + _path_lines(result)
     lines.append("")
-    lines += triage_lines(result)
-    # Urgent help comes first: the cause's advice (e.g. "usually settles") must not read as reassurance.
-    first = "Advice for the likely cause, once you have had that help" if result.triage in (URGENT, EMERGENCY) else "Advice"
+    if not urgent:
+        lines += triage_lines(result)
+    # The cause's advice (e.g. "usually settles") must not read as reassurance next to urgent help.
+    first = "Advice for the likely cause, once you have had that help" if urgent else "Advice"
     lines += [f"{first}: {result.advice}", "", kb.disclaimer]
     return "\n".join(lines) + "\n"
 

@@ -150,6 +150,10 @@
 
   // -- the questionnaire pane ----------------------------------------------------------------------
   var answers = [];  // [{finding, code, phase, stop}], in the order asked: the questionnaire's whole state
+  var EM = B.EM;
+  // The emergency screen's one question is no finding of the knowledge base; it is asked as a yes/no one.
+  var SCREEN_FINDING = { id: EM.id, type: "yes/no", question: EM.asks, name: "the emergency screen" };
+  function findingOf(fid) { return fid === EM.id ? SCREEN_FINDING : FIND[fid]; }
   var answersEl = document.getElementById("answers"), questionEl = document.getElementById("question");
 
   function answerAt(fid, code, phase, stop) {
@@ -169,7 +173,7 @@
           el("button", { type: "button", class: "link", text: "change", "aria-label": "Change your description", onclick: function () { backTo(i); } })]));
         return;
       }
-      var f = FIND[a.finding];
+      var f = findingOf(a.finding);
       shown.push(el("li", null, [f.question + " ", el("span", { class: "said", text: B.answeredWords(f, a.code) }),
         a.words ? el("span", { class: "from", text: " (from \u201C" + a.words + "\u201D)" }) : null, " ",
         el("button", { type: "button", class: "link", text: "change", "aria-label": "Change the answer to: " + f.question, onclick: function () { backTo(i); } })]));
@@ -187,12 +191,18 @@
       // Only a pane that scrolls on its own (wide screens) follows the walk; a phone keeps its place.
       if (mark && getComputedStyle(pane).overflowY === "auto") mark.scrollIntoView({ block: "nearest" });
     }
-    questionEl.replaceChildren(state.phase === "description" ? describeCard() : state.need !== null ? questionCard(state) : resultCard());
+    questionEl.replaceChildren(state.phase === "description" ? describeCard() : state.need !== null ? questionCard(state) : resultCard(state));
+    var askPane = document.getElementById("ask");
+    // A wide screen scrolls the questions' pane on its own: bring the result's top into view there
+    // (after many answers it would open below the fold); a phone keeps its place and focus moves.
+    var scrolled = state.need === null && answers.length > 0 && getComputedStyle(askPane).overflowY === "auto";
+    // Only the pane scrolls (scrollIntoView would scroll the whole page too, hiding its header).
+    if (scrolled) askPane.scrollTop += questionEl.getBoundingClientRect().top - askPane.getBoundingClientRect().top;
     if (focus) {
       // Focus goes to a number box or to the question itself, never to an answer button: a key
       // that is still down (Enter after a number) or repeats must not answer the next question.
-      var first = questionEl.querySelector("input, textarea") || questionEl.querySelector(".q, h3");
-      if (first) first.focus();
+      var first = questionEl.querySelector("input, textarea") || questionEl.querySelector(".q, .result [tabindex]");
+      if (first) first.focus({ preventScroll: scrolled });
     }
   }
   // The description: read by describe.js, shown line by line with its words, each line removable;
@@ -260,9 +270,9 @@
     ]);
   }
   function questionCard(state) {
-    var f = FIND[state.need], error = el("p", { class: "error", role: "alert" });
+    var f = findingOf(state.need), error = el("p", { class: "error", role: "alert" });
     var number = answers.filter(function (a) { return a.phase !== "description"; }).length + 1;
-    var screen = state.phase === "safety";
+    var screen = state.phase === "safety", emergency = state.phase === "emergency";
     var answer = function (fid, code) { answerAt(fid, code, state.phase); };
     var controls = [];
     if (f.type === "yes/no") {
@@ -298,33 +308,58 @@
     controls.push(el("button", { type: "button", text: "Don\u2019t know", onclick: function () { answer(f.id, NaN); } }));
     return el("div", { class: "card" }, [
       screen ? el("p", { class: "screen-note", text: "Before the result: a few safety questions everyone is asked, because these call for a doctor or a medicine can cause twitching." }) : null,
+      emergency ? el("p", { class: "screen-note", text: state.need === EM.id
+        ? "First, one question on signs that need help at once or today."
+        : "Which of them? One at a time; an emergency ends the questions at once." }) : null,
       el("div", { class: "n", text: "Question " + number }),
-      el("p", { class: "q", id: "q-text", tabindex: "-1", text: f.question }),
+      // The screen's signs as a list: read at a glance by someone who may be unwell.
+      el("p", { class: "q", id: "q-text", tabindex: "-1", text: f.id === EM.id ? EM.asks : f.question }),
+      f.id === EM.id ? el("ul", { class: "signs" }, EM.signs.map(function (t) { return el("li", { text: t }); })) : null,
       el("div", { class: "choices", role: "group", "aria-labelledby": "q-text" }, controls),
       error,
-      screen ? null : el("div", { class: "stop" }, [el("button", { type: "button", class: "link", text: "Stop here: count the rest as unknown", onclick: function () {
+      screen || emergency ? null : el("div", { class: "stop" }, [el("button", { type: "button", class: "link", text: "Stop here: count the rest as unknown", onclick: function () {
         answerAt(f.id, NaN, state.phase, true);
       } })])
     ]);
   }
-  function resultCard() {
-    var c = {};
-    answers.forEach(function (a) { if (a.finding !== DESCRIPTION) c[a.finding] = B.decodeValue(FIND[a.finding], a.code); });
-    var r = predict(c);
-    var told = el("div", { class: "triage " + r.triage }, [D.triage.level_words[r.triage],
-      r.reasons.length ? el("ul", null, r.reasons.map(function (t) { return el("li", { text: t }); })) : null]);
+  // What to do, why, what was not counted and the safety net: as predict/result.py triage_lines says it.
+  function triageBox(r) {
+    var reasons = r.triage_reasons.map(function (t) {
+      return el("li", { text: t.text + " (" + t.level.replace("_", " ") + ", " + t.how_soon + "; " + t.source.name + ")" });
+    });
+    var waived = r.not_counted.map(function (id) {
+      var rule = D.triage.rules.filter(function (x) { return x.id === id; })[0];
+      var e = D.triage.exceptions.filter(function (x) { return x.id === rule.unless; })[0];
+      return el("p", { class: "not-counted", text: "Not counted on its own: " + rule.text + " (" + e.text + ")." });
+    });
+    var attrs = { class: "triage " + r.triage };
+    if (r.triage === "emergency") attrs.role = "alert";
+    return el("div", attrs,
+      [el("p", { class: "action", tabindex: "-1", text: "What to do: " + r.action + (reasons.length ? ", because:" : ".") }),
+        reasons.length ? el("ul", null, reasons) : null].concat(waived,
+        [el("p", { class: "net", text: "Safety net: " + r.safety_net })]));
+  }
+  function resultCard(state) {
+    var r = predict(B.caseOf(answers));
     var asked = answers.filter(function (a) { return a.phase !== "description"; }).length;
     var described = answers.filter(function (a) { return a.phase === "description" && a.finding !== DESCRIPTION; }).length;
     var known = answers.filter(function (a) { return a.phase !== "description" && a.code === a.code; }).length;  // NaN: "don't know"
+    var urgent = r.triage === "urgent" || r.triage === "emergency";
+    var reminder = state.emergency ? "" : B.safetyReminder(B.safetyUnknown(answers));
+    var heading = el("h3", { tabindex: "-1", text: "Most likely: " + r.label + " (" + percent(r.probability) + ")" });
+    // Urgent help comes first: nobody in an emergency should read a ranking of causes before the call to action.
     return el("div", { class: "result" }, [
-      el("h3", { tabindex: "-1", text: "Most likely: " + r.label + " (" + percent(r.probability) + ")" }),
+      state.emergency ? el("p", { class: "screen-note", text: "No more questions: your answers call for emergency help now." }) : null,
+      urgent ? triageBox(r) : null,
+      heading,
       el("p", { class: "hint", text: asked + " question" + (asked === 1 ? "" : "s") + " asked: " + known + " answered, " +
         (asked - known) + " unknown" + (described ? "; " + described + " read from your description" : "") +
         " (a full form asks " + D.findings.length + ")." }),
-      told,
+      reminder ? el("p", { class: "reminder", text: reminder }) : null,
+      urgent ? null : triageBox(r),
       el("h4", { text: "Every cause, most likely first" }),
       bars(r.differential),
-      el("h4", { text: "Advice" }),
+      el("h4", { text: "Advice" + (urgent ? " for the likely cause, once you have had that help" : "") }),
       el("p", { text: r.advice })
     ].concat(whyCause(r), treePath(r), [
       el("p", { class: "disclaimer", text: D.disclaimer }),

@@ -169,37 +169,82 @@ function bicepTwitchLogic(D) {
     return [T.classes[j], v[j]];
   }
 
-  // -- triage: the spec's rules (core/spec.py triage_spec), each a test -> a level -----------------
-  var OPS = {
-    eq: function (x, v) { return x === v; },
-    gt: function (x, v) { return x > v; },  // unknown (NaN) compares false: it never fires a rule
-    ge: function (x, v) { return x >= v; },
-    lt: function (x, v) { return x < v; },
-    le: function (x, v) { return x <= v; },
-    "in": function (x, v) { return v.indexOf(x) >= 0; }
+  // -- triage: the urgency rules as data (core/triage.py rules_as_data; its docstring is this) -----
+  var TR = D.triage;
+  var LEVELS = TR.levels.map(function (lv) { return lv.id; });
+  var LEVEL = {};
+  TR.levels.forEach(function (lv) { LEVEL[lv.id] = lv; });
+  var TESTS = {  // against the condition's encoded value; unknown (NaN) compares false: it never passes
+    yes: function (x, code) { return x === code; },
+    equals: function (x, code) { return x === code; },
+    more_than: function (x, code) { return x > code; },
+    at_most: function (x, code) { return x <= code; }
   };
-  var LEVELS = D.triage.levels;
+  function passes(c, answerOf) {
+    var test = TESTS[c.test];
+    if (!test) throw new Error("this page does not know the rule test '" + c.test + "'; rebuild it with bicep-twitch explore");
+    return test(answerOf(c.finding), c.code);
+  }
+  function exceptionsHolding(answerOf) {
+    var holds = {};
+    TR.exceptions.forEach(function (e) { holds[e.id] = e.all.every(function (c) { return passes(c, answerOf); }); });
+    return holds;
+  }
+  // Whether the answers known so far already give the most urgent level (the questionnaire ends there).
+  function mostUrgent(answerOf) {
+    var holds = exceptionsHolding(answerOf), top = LEVELS[LEVELS.length - 1];
+    return TR.rules.some(function (r) { return r.level === top && passes(r, answerOf) && !(r.unless && holds[r.unless]); });
+  }
   // diff: the leaf's differential [[cause, p], ...], most likely first.
   function triage(diff, row) {
-    var cause = diff[0][0], fired = {}, level = 0, reasons = [], flags = [], medicine = false;
-    D.triage.rules.forEach(function (rule) {
-      var op = OPS[rule.op], x;
-      if (!op) throw new Error("this page does not know the rule operator '" + rule.op + "'; rebuild it with bicep-twitch explore");
-      if (rule.finding !== undefined) x = row[FIND[rule.finding].index];
-      else if (rule.probability_of !== undefined) {
-        x = 0;
-        diff.forEach(function (cp) { if (rule.probability_of.indexOf(cp[0]) >= 0) x += cp[1]; });
-      } else x = cause;
-      if (!op(x, rule.value) || (rule.unless && fired[rule.unless])) return;
-      fired[rule.id] = true;
-      level = Math.max(level, LEVELS.indexOf(rule.level));
-      reasons.push(rule.words.replace("{percent}", typeof x === "number" ? percent(x) : ""));
-      if (rule.finding !== undefined) flags.push(rule.finding);
-      medicine = medicine || rule.medicine === true;
+    var answerOf = function (fid) { return row[FIND[fid].index]; };
+    var holds = exceptionsHolding(answerOf), cause = diff[0][0], reasons = [], notCounted = [], flags = [], prescriber = false;
+    var dc = TR.doctor_causes, p = 0;
+    var prob = {};
+    diff.forEach(function (cp) { prob[cp[0]] = cp[1]; });
+    dc.causes.forEach(function (c) { p += prob[c]; });  // in the rules' order, as Python adds them
+    var first = dc.causes.indexOf(cause) >= 0;
+    if (first || p >= dc.at_least) {
+      reasons.push({ rule: "doctor_causes", finding: null, level: dc.level, how_soon: dc.how_soon, source: dc.source,
+        text: first ? dc.first_text : dc.together_text + " (" + percent(p) + ")" });
+    }
+    TR.rules.forEach(function (r) {
+      if (!passes(r, answerOf)) return;
+      if (r.unless && holds[r.unless]) { notCounted.push(r.id); return; }
+      reasons.push({ rule: r.id, finding: r.finding, level: r.level, text: r.text, how_soon: r.how_soon, source: r.source });
+      if (flags.indexOf(r.finding) < 0) flags.push(r.finding);
+      prescriber = prescriber || r.prescriber;
+    });
+    var rank = function (x) { return LEVELS.indexOf(x.level); };
+    reasons = reasons.map(function (x, i) { return [x, i]; })  // the most urgent first, rule order within a level
+      .sort(function (a, b) { return (rank(b[0]) - rank(a[0])) || (a[1] - b[1]); }).map(function (x) { return x[0]; });
+    var level = reasons.length ? reasons[0].level : LEVELS[0];
+    var howSoon = "";
+    reasons.forEach(function (x) {
+      if (x.level === level && (howSoon === "" || TR.how_soon.indexOf(x.how_soon) < TR.how_soon.indexOf(howSoon))) howSoon = x.how_soon;
     });
     var advice = CAUSE[cause].advice;
-    if (medicine && cause !== D.triage.medicine.cause) advice = D.triage.medicine.advice + " " + advice;
-    return { triage: LEVELS[level], red_flags: flags, reasons: reasons, advice: advice };
+    if (prescriber && cause !== TR.medicines.cause) advice = TR.medicines.advice + " " + advice;
+    return { triage: level, red_flags: flags, triage_reasons: reasons, how_soon: howSoon, not_counted: notCounted,
+      safety_net: LEVEL[level].safety_net.replace(/\{how_soon\}/g, howSoon), advice: advice };
+  }
+
+  // What to do at a level: its words, then how soon unless they already end with it (core/triage.py level_words).
+  function levelWords(level, howSoon) {
+    var text = LEVEL[level].text;
+    return !howSoon || text.slice(-howSoon.length) === howSoon ? text : text + " " + howSoon;
+  }
+  // What to do if a safety question left unknown applies (core/triage.py safety_reminder).
+  function safetyReminder(unknown) {
+    if (!unknown.length) return "";
+    var rules = TR.rules.map(function (r, i) { return [r, i]; }).filter(function (ri) {
+      var r = ri[0];
+      return unknown.indexOf(r.finding) >= 0 || Object.keys(FIND[r.finding].requires || {}).some(function (p) { return unknown.indexOf(p) >= 0; });
+    }).sort(function (a, b) { return (LEVELS.indexOf(b[0].level) - LEVELS.indexOf(a[0].level)) || (a[1] - b[1]); });
+    var n = unknown.length;
+    return n + " safety question" + (n !== 1 ? "s" : "") + " stayed unknown. If " +
+      (rules.length > 1 ? "any of these applies" : "this applies") + ", act on it: " +
+      rules.map(function (ri) { return ri[0].found + ": " + levelWords(ri[0].level, ri[0].how_soon); }).join("; ") + ".";
   }
 
   // -- the exact model of the knowledge base: core/likelihood.py KbModel ---------------------------
@@ -353,7 +398,9 @@ function bicepTwitchLogic(D) {
     }
     return {
       cause: cause, label: CAUSE[cause].label, probability: diff[0][1], differential: diff, leaf: leaf, path: path,
-      triage: told.triage, red_flags: told.red_flags, reasons: told.reasons, advice: told.advice,
+      triage: told.triage, red_flags: told.red_flags, triage_reasons: told.triage_reasons, how_soon: told.how_soon,
+      safety_net: told.safety_net, not_counted: told.not_counted, action: levelWords(told.triage, told.how_soon),
+      advice: told.advice,
       cause_reasons: causeReasons(row, cause), summary: pathSummary(row, path),
       surer: openQuestions(row, cause, unanswered)
     };
@@ -362,22 +409,55 @@ function bicepTwitchLogic(D) {
   function predict(answers) { return resultOf(encodeCase(answers)); }
 
   // -- the questionnaire: predict/ask.py next_step, a pure function of the answers so far ----------
-  // answers: [{finding, code (NaN = "don't know"), phase ("tree" or "safety"), stop}], in the order given.
-  // With describe, the description phase comes first until an answer for DESCRIPTION is given; the
-  // findings read from it are answers of phase "description" (next_step's describe).
-  function step(answers, describe) {
-    if (describe && !answers.some(function (a) { return a.finding === DESCRIPTION; })) {
-      return { need: DESCRIPTION, phase: "description", path: [0], leaf: null, skipped: [], pending: [], opens_screen: false };
+  // answers: [{finding, code (NaN = "don't know"), phase ("emergency", "description", "tree" or "safety"),
+  // stop}], in the order given. The emergency screen's one question is recorded under EM.id; its "no" is a no
+  // to each finding of EM.implied_no (predict/ask.py answer_codes).
+  var EM = D.ask.emergency;
+  function answerCodes(answers) {
+    var known = new Map();
+    answers.forEach(function (a) {
+      if (a.finding === DESCRIPTION) return;  // the description itself: its findings are answers of their own
+      if (a.finding !== EM.id) known.set(a.finding, a.code);
+      else if (a.code === 0) EM.implied_no.forEach(function (fid) { if (!known.has(fid)) known.set(fid, 0); });
+    });
+    return known;
+  }
+  // Before the tree's next question: a rule's follow-up right after its precondition's yes, or the screen.
+  function firstNeed(answers, known) {
+    var phaseOf = {};
+    answers.forEach(function (a) { phaseOf[a.finding] = a.phase; });
+    for (var i = 0; i < D.ask.follow_ups.length; i++) {
+      var fid = D.ask.follow_ups[i], req = FIND[fid].requires, parents = Object.keys(req);
+      if (!known.has(fid) && parents.every(function (p) { return known.get(p) === (req[p] ? 1 : 0); })) {
+        var from = parents.filter(function (p) { return p in phaseOf; });
+        return [fid, from.length ? phaseOf[from[0]] : "safety"];
+      }
     }
+    var details = EM.findings.filter(function (f) { return !known.has(f); });
+    var said = answers.filter(function (a) { return a.finding === EM.id; })[0];
+    if (!details.length || answers.some(function (a) { return a.stop && a.phase === "emergency"; })) return null;
+    if (said === undefined) return [EM.id, "emergency"];
+    return said.code !== 0 ? [details[0], "emergency"] : null;
+  }
+  // With describe, the description phase comes once the emergency screen is done, until an answer for
+  // DESCRIPTION is given; the findings read from it are answers of phase "description" (next_step's describe).
+  function step(answers, describe) {
+    var described = answers.some(function (a) { return a.finding === DESCRIPTION; });
     answers = answers.filter(function (a) { return a.finding !== DESCRIPTION; });
-    var known = new Map(answers.map(function (a) { return [a.finding, a.code]; }));
+    var known = answerCodes(answers);
+    var answerOf = function (fid) { return known.has(fid) ? known.get(fid) : NaN; };
     var done = answers.some(function (a) { return a.stop && a.phase === "tree"; });
     var stopped = answers.some(function (a) { return a.stop && a.phase === "safety"; });
+    var ended = mostUrgent(answerOf);
     var pending = stopped ? [] : D.ask.screen.filter(function (fid) { return !known.has(fid); });
+    var first = stopped || ended ? null : firstNeed(answers, known);
+    if (describe && !described && !ended && (first === null || first[1] !== "emergency")) {
+      return { need: DESCRIPTION, phase: "description", path: [0], leaf: null, skipped: [], pending: [], opens_screen: false, emergency: false };
+    }
     var last = answers[answers.length - 1];
     var skipped = [], need = null;
     function valueOf(fid) {
-      if (known.has(fid)) return known.get(fid);
+      if (known.has(fid) || ended) return answerOf(fid);
       var f = FIND[fid], req = f.requires || {};
       var parents = Object.keys(req);
       for (var i = 0; i < parents.length; i++) {
@@ -396,31 +476,57 @@ function bicepTwitchLogic(D) {
     var node = 0, path = [0];
     while (!isLeaf(node)) {
       var x = valueOf(nodeFinding[node].id);
-      if (need !== null) return { need: need, phase: "tree", path: path, leaf: null, skipped: skipped, pending: [], opens_screen: false };
+      if (need !== null || first !== null) break;
       node = child(node, x);
       path.push(node);
     }
-    if (pending.length) return { need: pending[0], phase: "safety", path: path, leaf: node, skipped: skipped, pending: pending, opens_screen: last === undefined || last.phase !== "safety" };
-    return { need: null, phase: "tree", path: path, leaf: node, skipped: skipped, pending: [], opens_screen: false };
+    var none = { path: path, leaf: null, skipped: [], pending: [], opens_screen: false, emergency: false };
+    if (first !== null) return Object.assign(none, { need: first[0], phase: first[1] });
+    if (need !== null) return Object.assign(none, { need: need, phase: "tree", skipped: skipped });
+    if (ended) return Object.assign(none, { need: null, phase: "tree", leaf: node, emergency: true });
+    if (pending.length) return Object.assign(none, { need: pending[0], phase: "safety", leaf: node, skipped: skipped, pending: pending, opens_screen: last === undefined || last.phase !== "safety" });
+    return Object.assign(none, { need: null, phase: "tree", leaf: node, skipped: skipped });
+  }
+  // How someone whose answers are answerOf answers the screen (predict/ask.py screen_code).
+  function screenCode(answerOf) {
+    var holds = exceptionsHolding(answerOf);
+    if (TR.rules.some(function (r) { return EM.levels.indexOf(r.level) >= 0 && passes(r, answerOf) && !(r.unless && holds[r.unless]); })) return 1;
+    return EM.implied_no.every(function (fid) { return answerOf(fid) === 0; }) ? 0 : NaN;
+  }
+  // The screening findings still unknown after these answers (predict/ask.py Questionnaire.safety_unknown).
+  function safetyUnknown(answers) {
+    var known = answerCodes(answers);
+    return D.ask.screen.filter(function (fid) { return !known.has(fid) || known.get(fid) !== known.get(fid); });
   }
   var DESCRIPTION = "(description)";
   // The whole questionnaire for someone who answers from `answers` (absent = "don't know").
   function walk(answers) {
-    var row = encodeCase(answers), given = [], questions = [], screen = [], skipped = [], state;
+    var row = encodeCase(answers), given = [], skipped = [], state;
+    var screen = screenCode(function (fid) { return row[FIND[fid].index]; });
+    var out = { emergency: [], questions: [], screen: [] };
     while ((state = step(given)).need !== null) {
-      (state.phase === "safety" ? screen : questions).push(state.need);
-      given.push({ finding: state.need, code: row[FIND[state.need].index], phase: state.phase, stop: false });
+      out[state.phase === "safety" ? "screen" : state.phase === "emergency" ? "emergency" : "questions"].push(state.need);
+      given.push({ finding: state.need, code: state.need === EM.id ? screen : row[FIND[state.need].index], phase: state.phase, stop: false });
       state.skipped.forEach(function (s) { if (skipped.indexOf(s.finding) < 0) skipped.push(s.finding); });
     }
     state.skipped.forEach(function (s) { if (skipped.indexOf(s.finding) < 0) skipped.push(s.finding); });
-    return { questions: questions, screen: screen, skipped: skipped, leaf: state.leaf, path: state.path };
+    var unknown = safetyUnknown(given);
+    return { emergency: out.emergency, questions: out.questions, screen: out.screen, skipped: skipped, leaf: state.leaf,
+      path: state.path, ended: state.emergency, safety_unknown: unknown, reminder: state.emergency ? "" : safetyReminder(unknown) };
+  }
+  // The case the answers make, as predict takes it (the screen's "no" included as its findings' no).
+  function caseOf(answers) {
+    var c = {};
+    answerCodes(answers).forEach(function (code, fid) { c[fid] = decodeValue(FIND[fid], code); });
+    return c;
   }
 
   return {
     FIND: FIND, CAUSE: CAUSE, nodeFinding: nodeFinding, parent: parent, depth: depth, NODES: NODES,
     isLeaf: isLeaf, percent: percent, thousands: thousands, formatNumber: formatNumber,
     encodeCase: encodeCase, decodeValue: decodeValue, answeredWords: answeredWords, differential: differential,
-    topCause: topCause, predict: predict, step: step, walk: walk, DESCRIPTION: DESCRIPTION
+    topCause: topCause, predict: predict, step: step, walk: walk, caseOf: caseOf, safetyUnknown: safetyUnknown,
+    safetyReminder: safetyReminder, levelWords: levelWords, EM: EM, LEVEL: LEVEL, DESCRIPTION: DESCRIPTION
   };
 }
 if (typeof module === "object" && module.exports) module.exports = bicepTwitchLogic;
