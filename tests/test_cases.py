@@ -263,3 +263,42 @@ def test_encode_frame_of_a_csv_read_as_strings(kb):
                             "recent_arm_workout": True}, kb)
     np.testing.assert_array_equal(X[0], expected)
     assert np.isnan(X[1:]).all()
+
+
+# --- one encoder: a value means the same, and gets the same message, in a dict, a table and a CSV --
+
+TEXTS = ["7", " 7 ", "11", "-1", "1_0", "\u0665", "nan", "inf", "yes", "No", "1.0", "0", "twitch", "spasm",
+         " spasm ", "Spasm", "cramp", "", "?", " ? "]
+VALUES = [True, False, 0, 1, 2.5, 11, -1.0, float("inf"), np.int64(3), np.float64(1.0), np.bool_(True), [1]]
+
+
+def _one(kb, fid, value, *, text):
+    try:
+        return encode_case({fid: value}, kb, strings_as_text=text)[column(kb, fid)], None
+    except InvalidCaseError as exc:
+        return math.nan, str(exc)
+
+
+@pytest.mark.parametrize("fid", ["movement", "weakness", "stress_level", "age_years"])
+def test_every_path_reads_a_cell_by_its_findings_kind(kb, fid, tmp_path):
+    from bicep_twitch.cli.case_input import read_cases_csv
+
+    path = tmp_path / "cases.csv"
+    path.write_text(fid + "\n" + "\n".join(f'"{t}"' for t in TEXTS) + "\n", encoding="utf-8")
+    csv = read_cases_csv(str(path), kb)
+    frame_X, frame_errors = encode_frame(pd.DataFrame({fid: pd.Series(TEXTS + VALUES, dtype=object)}), kb)
+    j = column(kb, fid)
+    for pos, text in enumerate(TEXTS):  # typed text: a CSV cell reads as --case text does
+        code, error = _one(kb, fid, text, text=True)
+        np.testing.assert_array_equal(csv.X[pos, j], code)
+        assert csv.errors.get(pos) == error, text
+        # A DataFrame is the Python API: a choice is its exact word (spaces aside), not typed text.
+        if kb.findings[fid].type == "choice" and text.strip() in ("Spasm",):
+            assert frame_errors[pos] == f"'{fid}' must be one of 'twitch', 'spasm' (got {text!r})"
+            continue
+        np.testing.assert_array_equal(frame_X[pos, j], code)
+        assert frame_errors.get(pos) == error, text
+    for pos, value in enumerate(VALUES, start=len(TEXTS)):  # other objects read as one case's values
+        code, error = _one(kb, fid, value, text=False)
+        np.testing.assert_array_equal(frame_X[pos, j], code)
+        assert frame_errors.get(pos) == error, value

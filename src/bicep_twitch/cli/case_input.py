@@ -23,7 +23,7 @@ import sys
 from typing import IO, TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
 
 from .._errors import DataError, InvalidCaseError
-from ..core.cases import NAN, contradiction_message, encode_case, parse_text, shown, unique_keys, unknown_finding_error
+from ..core.cases import contradiction_message, encode_case, kind_of, shown, unique_keys, unknown_finding_error
 from ..core.knowledge import KnowledgeBase
 from ..core.numbers import MAX_NUMBER_CHARS
 from .usage import UsageError
@@ -231,7 +231,7 @@ def iter_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) ->
                         passthrough[name][pos] = fields[k] if k < len(fields) else ""
             X = np.full((len(table), n_findings), np.nan)
             for j, f in read:  # in the header's order, so a row's errors read left to right
-                X[:, column_of[f.id]] = _read_column(f, columns[j], errors)
+                X[:, column_of[f.id]] = kind_of(f).encode_cells(f, columns[j], errors)
             # What spans a row: a follow-up given while its precondition is denied.
             for j, p, fid, parent, wanted in follow_ups:
                 denied = ~np.isnan(X[:, j]) & (X[:, p] == (0.0 if wanted else 1.0))
@@ -326,41 +326,6 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-class _Cells(dict):
-    """Cell text -> encoded value for one finding, each distinct text read once, when first met."""
-
-    def __init__(self, f):
-        super().__init__()
-        self.f = f
-        self.messages: dict[str, str] = {}
-
-    def __missing__(self, text: str) -> float:
-        try:
-            value = parse_text(self.f, text)
-        except InvalidCaseError as exc:
-            self.messages[text] = str(exc)
-            value = NAN
-        self[text] = value
-        return value
-
-
-def _read_column(f, cells: Sequence[str], errors: dict[int, list[str]]) -> "np.ndarray":
-    """One finding's cells encoded, each read by :func:`parse_text` on its own (one rule per
-    cell, never a guess from the column); a bad cell is NaN and its message is added to its
-    row's in ``errors``.
-    """
-    import numpy as np
-
-    read = _Cells(f)
-    values = np.fromiter(map(read.__getitem__, cells), dtype=np.float64, count=len(cells))
-    if read.messages:
-        bad = read.messages
-        for pos, text in enumerate(cells):
-            if text in bad:
-                errors.setdefault(pos, []).append(bad[text])
-    return values
 
 
 def _next_record(reader: Any, where: str, line: int) -> list[str] | None:

@@ -1,9 +1,13 @@
-"""Checking and encoding what users give: one case, or one value typed as text.
+"""Checking and encoding what users give: one case, one value typed as text, or a whole column.
+
+Each kind of finding (:class:`Kind`) holds what its values mean and the error a refused one gets,
+for a single value (a dict's, typed text) and for a column (a DataFrame's, a CSV's cells): the one
+encoder that ``encode_case``, ``data.frame.encode_frame`` and the CSV reader all call.
 
 Pure Python on purpose: ``bicep-twitch predict --case`` must start fast, so this module imports
-neither numpy nor pandas. The tree sees a case as one float per finding, in knowledge-base order:
-``movement`` as its index in the choices (twitch 0, spasm 1), yes/no as 1.0/0.0, numbers as they
-are, and NaN for unknown.
+neither numpy nor pandas (numpy only when a column is read). The tree sees a case as one float per
+finding, in knowledge-base order: ``movement`` as its index in the choices (twitch 0, spasm 1),
+yes/no as 1.0/0.0, numbers as they are, and NaN for unknown.
 """
 
 from __future__ import annotations
@@ -12,11 +16,14 @@ import difflib
 import math
 from functools import lru_cache
 from numbers import Real
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from .._errors import InvalidCaseError
 from .numbers import format_exact, format_number, read_number
 from .knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 NAN = float("nan")
 
@@ -88,7 +95,8 @@ class Kind:
     """What one kind of finding (yes/no, choice, number) does with values: encode, parse, decode, word.
 
     One instance per kind (:data:`KINDS`); :func:`kind_of` gives a finding's. A new kind of finding
-    is a new subclass here, and every caller (cases, the questionnaire, the page's spec) follows.
+    is a new subclass here, and every caller (cases, tables, CSV cells, the questionnaire, the page's
+    spec) follows.
     """
 
     name = ""
@@ -125,6 +133,103 @@ class Kind:
         """The finding's words and limits as plain data, for the page's spec."""
         raise NotImplementedError
 
+    # -- whole columns: a DataFrame's (``data.frame``) and a CSV's (``cli.case_input``) ----------
+    # numpy is imported when a column is read: one case, and this module, need none.
+
+    def column_word(self, f: Finding, word: str) -> float:
+        """Encode a string found in a Python table's column (stripped, not an unknown word)."""
+        return self.parse(f, word)
+
+    def refused_numbers(self, f: Finding, numbers: "np.ndarray", *, booleans: bool = False) -> "np.ndarray":
+        """The mask of the numbers a numeric column (NaN: unknown) may not give; ``booleans``: it held bools."""
+        raise NotImplementedError
+
+    def encode_objects(
+        self, f: Finding, values: Sequence[Any], missing: "np.ndarray"
+    ) -> tuple["np.ndarray", "np.ndarray"]:
+        """A column of Python objects, each cell on its own: (encoded values, mask of the refused cells).
+
+        ``missing`` marks the cells that are unknown already (pandas' missing marker); blank text
+        (``''``, ``'?'``) is marked there too. Text is read by :meth:`column_word`, each distinct
+        text once; any other value by :meth:`encode`.
+        """
+        import numpy as np
+
+        read = _TextCells(f, self.column_word)
+        out = np.full(len(values), np.nan)
+        bad = np.zeros(len(values), dtype=bool)
+        for pos, value in enumerate(values):
+            if missing[pos]:
+                continue
+            if isinstance(value, str):
+                out[pos] = read[value]
+                if value in read.messages:
+                    bad[pos] = True
+                elif math.isnan(out[pos]):
+                    missing[pos] = True
+                continue
+            try:
+                out[pos] = self.encode(f, value.item() if isinstance(value, np.generic) else value)
+            except InvalidCaseError:
+                bad[pos] = True
+        return out, bad
+
+    def encode_cells(self, f: Finding, cells: Sequence[str], errors: dict[int, list[str]]) -> "np.ndarray":
+        """A column of typed text (a CSV's cells), each cell read as :func:`parse_text` reads it.
+
+        Each distinct text is read once; a refused cell is NaN and its message is added to its
+        row's in ``errors``.
+        """
+        import numpy as np
+
+        read = _TextCells(f, self.parse)
+        values = np.fromiter(map(read.__getitem__, cells), dtype=np.float64, count=len(cells))
+        if read.messages:
+            bad = read.messages
+            for pos, text in enumerate(cells):
+                if text in bad:
+                    errors.setdefault(pos, []).append(bad[text])
+        return values
+
+    def column_error(self, f: Finding, value: Any) -> str:
+        """The message for a value a column refused: as one case's, or what the finding allows."""
+        import numpy as np
+
+        try:
+            if isinstance(value, str):
+                parse_text(f, value)
+            else:
+                encode_value(f, value.item() if isinstance(value, np.generic) else value)
+        except InvalidCaseError as exc:
+            return str(exc)
+        # Accepted as one case's value yet refused in a column: a column's own rule (refused_numbers,
+        # column_word) said no.
+        return f"'{f.id}' must be {self.allowed(f)} (got {value!r})"
+
+
+class _TextCells(dict):
+    """Cell text -> encoded value for one finding, each distinct text read once, when first met.
+
+    ``read_word(f, word)`` reads a stripped text that is no unknown word; a refused text is NaN
+    and its message is kept in ``messages``.
+    """
+
+    def __init__(self, f: Finding, read_word: Callable[[Finding, str], float]):
+        super().__init__()
+        self.f = f
+        self.read_word = read_word
+        self.messages: dict[str, str] = {}
+
+    def __missing__(self, text: str) -> float:
+        word = text.strip()
+        try:
+            value = NAN if word in UNKNOWN_WORDS else self.read_word(self.f, word)
+        except InvalidCaseError as exc:
+            self.messages[text] = str(exc)
+            value = NAN
+        self[text] = value
+        return value
+
 
 class YesNoKind(Kind):
     name = YES_NO
@@ -149,6 +254,12 @@ class YesNoKind(Kind):
 
     def hint_words(self, f: Finding) -> str:
         return "yes or no"
+
+    def refused_numbers(self, f: Finding, numbers: "np.ndarray", *, booleans: bool = False) -> "np.ndarray":
+        import numpy as np
+
+        # A numeric column may hold the contract's 1.0/0.0 (generated datasets do), nothing else.
+        return ~np.isnan(numbers) & (numbers != 0.0) & (numbers != 1.0)
 
     def words(self, f: Finding) -> dict[str, Any]:
         return {"yes": f.yes, "no": f.no}
@@ -179,6 +290,15 @@ class ChoiceKind(Kind):
 
     def normalise(self, f: Finding, text: str) -> str:
         return text.lower() if text.lower() in f.choices else text
+
+    def column_word(self, f: Finding, word: str) -> float:
+        # A table is the Python API: the contract's exact values, as for one case (typed text folds case).
+        return self.encode(f, word)
+
+    def refused_numbers(self, f: Finding, numbers: "np.ndarray", *, booleans: bool = False) -> "np.ndarray":
+        import numpy as np
+
+        return ~np.isnan(numbers)  # choices are words: no number is one
 
     def words(self, f: Finding) -> dict[str, Any]:
         return {"choices": list(f.choices), "choice_text": dict(f.choice_text)}
@@ -224,6 +344,15 @@ class NumberKind(Kind):
         # "0-10 out of 10" says the range twice; such questions already give their scale.
         unit = "" if f.unit.startswith("out of") else f" {f.unit}"
         return f"number, {format_number(f.min)}-{format_number(f.max)}{unit}"
+
+    def refused_numbers(self, f: Finding, numbers: "np.ndarray", *, booleans: bool = False) -> "np.ndarray":
+        import numpy as np
+
+        known = ~np.isnan(numbers)
+        if booleans:  # True answers a yes/no question; it is no number (encode refuses it too)
+            return known
+        with np.errstate(invalid="ignore"):
+            return known & ~((numbers >= f.min) & (numbers <= f.max))
 
     def wanted(self, f: Finding) -> str:
         return f"a number from {format_number(f.min)} to {format_number(f.max)} {f.unit}".rstrip()

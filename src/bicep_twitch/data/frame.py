@@ -7,14 +7,12 @@ NaN/None is pandas' missing marker and means unknown, as the contract's encoding
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
-from ..core.cases import UNKNOWN_WORDS, contradiction_message, encode_value, kind_of, parse_text, unknown_finding_error
+from ..core.cases import contradiction_message, kind_of, unknown_finding_error
 from .._errors import InvalidCaseError
-from ..core.knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase
+from ..core.knowledge import Finding, KnowledgeBase
 
 # Columns a table of cases may carry that are not findings: the generator's label.
 LABEL_COLUMNS = ("cause",)
@@ -48,7 +46,7 @@ def encode_frame(frame: pd.DataFrame, kb: KnowledgeBase) -> tuple[np.ndarray, di
         X[:, j] = values
         for pos in np.flatnonzero(bad):
             if int(pos) not in errors:
-                errors[int(pos)] = _message(f, frame[fid].iloc[pos])
+                errors[int(pos)] = kind_of(f).column_error(f, frame[fid].iloc[pos])
     _check_requirements(X, kb, errors)
     _imply_parents(X, kb)
     if errors:
@@ -65,65 +63,16 @@ def encode_frame_strict(frame: pd.DataFrame, kb: KnowledgeBase, *, what: str = "
     return X
 
 
-def _message(f: Finding, value) -> str:
-    try:
-        if isinstance(value, str):
-            parse_text(f, value)
-        else:
-            encode_value(f, value.item() if isinstance(value, np.generic) else value)
-    except InvalidCaseError as exc:
-        return str(exc)
-    return f"'{f.id}' must be {kind_of(f).allowed(f)} (got {value!r})"
-
-
 def _encode_column(f: Finding, col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Return (encoded values, bad-row mask) for one finding's column."""
-    missing = col.isna().to_numpy().copy()  # writable: blank text cells are marked unknown below
-    if f.type == CHOICE:
-        text = col.astype("object").where(~missing, None)
-        codes = {c: float(i) for i, c in enumerate(f.choices)}
-        # '' and '?' are unknown here too, as parse_text says for every other column.
-        blank = text.map(lambda v: isinstance(v, str) and v.strip() in UNKNOWN_WORDS).to_numpy(dtype=bool)
-        missing = missing | blank
-        mapped = text.map(lambda v: codes.get(v.strip(), np.nan) if isinstance(v, str) else np.nan)
-        values = mapped.to_numpy(dtype=np.float64)
-        return values, np.isnan(values) & ~missing
-    if f.type == NUMBER and pd.api.types.is_bool_dtype(col.dtype):
-        # True is an answer to a yes/no question, not a number (encode_value refuses it too).
-        return np.full(len(col), np.nan), ~missing
+    """Return (encoded values, bad-row mask) for one finding's column; the finding's kind reads it."""
+    missing = col.isna().to_numpy().copy()  # writable: blank text cells are marked unknown too
     if pd.api.types.is_complex_dtype(col.dtype):
         # Numeric to pandas, but no finding's value: converting it would drop the imaginary part.
         return np.full(len(col), np.nan), ~missing
     if pd.api.types.is_bool_dtype(col.dtype) or pd.api.types.is_numeric_dtype(col.dtype):
         values = col.to_numpy(dtype=np.float64, na_value=np.nan)
-    else:
-        values = _numbers_from_objects(f, col, missing)
-    known = ~np.isnan(values)
-    if f.type == YES_NO:
-        bad = known & (values != 0.0) & (values != 1.0)
-    else:
-        with np.errstate(invalid="ignore"):
-            bad = known & ~((values >= f.min) & (values <= f.max))
-    bad |= np.isnan(values) & ~missing  # text that did not parse
-    return values, bad
-
-
-def _numbers_from_objects(f: Finding, col: pd.Series, missing: np.ndarray) -> np.ndarray:
-    """Values given as Python objects or text (CSV read as strings): parse each cell strictly."""
-    out = np.full(len(col), np.nan)
-    for pos, value in enumerate(col.to_numpy(dtype=object)):
-        if missing[pos]:
-            continue
-        try:
-            if isinstance(value, str):
-                out[pos] = parse_text(f, value)
-                if math.isnan(out[pos]):  # '' or '?' in a CSV cell: unknown, not an error
-                    missing[pos] = True
-            else:
-                out[pos] = encode_value(f, value.item() if isinstance(value, np.generic) else value)
-        except InvalidCaseError:
-            out[pos] = np.nan
-    return out
+        return values, kind_of(f).refused_numbers(f, values, booleans=pd.api.types.is_bool_dtype(col.dtype))
+    return kind_of(f).encode_objects(f, col.to_numpy(dtype=object), missing)
 
 
 def _check_requirements(X: np.ndarray, kb: KnowledgeBase, errors: dict[int, str]) -> None:
