@@ -69,14 +69,14 @@ def main(argv=None) -> int:
     new_tree = fit_tree(rows, max_depth=size["max_depth"], max_leaf_nodes=size["max_leaf_nodes"], seed=args.seed)
     new_seconds = time.perf_counter() - start
 
-    results = {}
+    results, clear_draws = {}, {}  # the rare causes' clear draws, drawn once for both recipes
     for name, predict, rules_kb, threshold, tree in (
         ("previous", lambda X: old_values[old_tree.apply(X)], dataclasses.replace(kb, medicine_flags=()), OFF, old_tree),
         ("current", new_tree.predict_proba, kb, kb.doctor_threshold, new_tree),
     ):
         proba = predict(test.X)
         # A cause with too few clear cases among these natural ones is measured on its own draws, weighted back.
-        scores = fidelity_with_rare_causes(predict, proba, test, tables, seed=args.seed)
+        scores = fidelity_with_rare_causes(predict, proba, test, tables, seed=args.seed, clear_draws=clear_draws)
         tri = triage_tradeoff(proba, test.posterior, test.X, classes=test.classes, kb=rules_kb, thresholds=(threshold,))
         results[name] = {**scores, "triage": next(r for r in tri["rows"] if r["threshold"] == threshold),
                          "leaves": int(tree.get_n_leaves()), "depth": int(tree.get_depth())}

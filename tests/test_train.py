@@ -86,6 +86,39 @@ def test_training_is_deterministic(small_data, small_model, tmp_path):
         assert (tmp_path / "again" / name).read_bytes() == (small_model / name).read_bytes(), name
 
 
+def test_rare_cause_draws_are_kept_for_a_second_tree(kb, monkeypatch):
+    # The previous recipe is measured on the rare causes' own draws too: kept from the first tree's
+    # measurement, the same figures come out without drawing again.
+    import bicep_twitch.model.train as train_module
+    from bicep_twitch.data.generate import draw_cases
+    from bicep_twitch.data.posterior import posterior_matrix
+    from bicep_twitch.data.tables import compile_tables
+    from bicep_twitch.model.fit import encoded_from_arrays
+    from bicep_twitch.model.train import fidelity_with_rare_causes
+
+    monkeypatch.setattr(train_module, "RARE_CAUSE_MAX_DRAWS", 70_000)  # two blocks a cause at most
+    tables = compile_tables(kb)
+    fresh = encoded_from_arrays(*draw_cases(5_000, seed=1, stream=0, tables=tables), tables)
+    order = [tables.cause_ids.index(c) for c in fresh.classes]
+
+    def predict(X):  # exact where the first finding is answered, the next cause's probabilities elsewhere
+        exact = posterior_matrix(X, tables)[:, order]
+        return np.where(np.isnan(X[:, :1]), np.roll(exact, 1, axis=1), exact)
+
+    alone = fidelity_with_rare_causes(predict, predict(fresh.X), fresh, tables, seed=0)
+    kept = {}
+    first = fidelity_with_rare_causes(predict, predict(fresh.X), fresh, tables, seed=0, clear_draws=kept)
+    assert kept and set(kept) == set(first["measured_on_own_draws"])
+
+    def no_drawing(*args, **kwargs):
+        raise AssertionError("drew again")
+
+    monkeypatch.setattr(train_module, "iter_blocks", no_drawing)
+    again = fidelity_with_rare_causes(predict, predict(fresh.X), fresh, tables, seed=0, clear_draws=kept)
+    assert alone == first == again
+    assert 0 < min(v for v in again["agreement_by_cause"].values() if v is not None) < 1
+
+
 # --------------------------------------------------------------------------------------------
 # The recipe
 

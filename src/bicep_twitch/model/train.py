@@ -160,7 +160,7 @@ def train_model(
     tree = fit_tree(rows, seed=seed, **size)
     say("evaluating it against the exact posterior on unseen cases, and the knowledge base's numbers across "
         "their plausible ranges (a few seconds)")
-    metrics = _metrics(tree, train, test, tables, seed=seed)
+    metrics = _metrics(tree, train, test, tables, seed=seed, say=say)
     metadata = {
         "seed": seed,
         "data_manifest_sha256": sha256_file(data_dir / MANIFEST_NAME),
@@ -230,7 +230,8 @@ def _stage_printer(progress: Callable[[str], None] | None) -> Callable[[str], No
     return lambda message: progress(f"[{time.perf_counter() - start:5.1f}s] {message}")
 
 
-def _metrics(tree, train: Encoded, test: Encoded, tables: Tables, *, seed: int) -> dict[str, Any]:
+def _metrics(tree, train: Encoded, test: Encoded, tables: Tables, *, seed: int,
+             say: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
     kb = tables.kb
     proba = tree.predict_proba(test.X)
     metrics = evaluate(proba, test.y, test.posterior, test.X, path_lengths(tree, test.X), classes=test.classes, kb=kb)
@@ -238,7 +239,9 @@ def _metrics(tree, train: Encoded, test: Encoded, tables: Tables, *, seed: int) 
     n_fresh = min(FIDELITY_CASES, FIDELITY_PER_TRAINING_CASE * len(train.X))
     fresh = encoded_from_arrays(*draw_cases(n_fresh, seed=seed, stream=FIDELITY_STREAM, tables=tables), tables)
     fresh_proba = tree.predict_proba(fresh.X)
-    metrics["fidelity"] = fidelity_with_rare_causes(tree.predict_proba, fresh_proba, fresh, tables, seed=seed)
+    clear_draws: dict[str, list[tuple[Encoded, int]]] = {}
+    metrics["fidelity"] = fidelity_with_rare_causes(tree.predict_proba, fresh_proba, fresh, tables, seed=seed,
+                                                    clear_draws=clear_draws)
     metrics["triage_tradeoff"] = triage_tradeoff(fresh_proba, fresh.posterior, fresh.X, classes=fresh.classes, kb=kb)
 
     X_full, y_full = fully_answered_cases(FULLY_ANSWERED_CASES, seed=seed, tables=tables)
@@ -250,14 +253,22 @@ def _metrics(tree, train: Encoded, test: Encoded, tables: Tables, *, seed: int) 
         "mean_path_length": float(path_lengths(tree, full.X).mean()),
         **{k: full_calibration[k] for k in ("mean_top_probability", "ece", "log_loss")},
     }
-    metrics["previous_recipe"] = _previous_recipe(train, test, fresh, full, tables, seed=seed)
+    say("refitting the previous recipe on the same cases, for comparison")
+    metrics["previous_recipe"] = _previous_recipe(train, test, fresh, full, tables, seed=seed, clear_draws=clear_draws)
+    say("moving each general-knowledge number across its plausible range")
     metrics["sensitivity"] = sensitivity(tables, seed=seed)
     return metrics
 
 
 def fidelity_with_rare_causes(predict_proba, fresh_proba: np.ndarray, fresh: Encoded, tables: Tables, *,
-                              seed: int) -> dict[str, Any]:
-    """Fidelity on natural cases; each cause with too few clear ones measured on its own draws, weighted back."""
+                              seed: int, clear_draws: dict[str, list[tuple[Encoded, int]]] | None = None) -> dict[str, Any]:
+    """Fidelity on natural cases; each cause with too few clear ones measured on its own draws, weighted back.
+
+    ``clear_draws`` keeps, per cause, the clear cases of those draws and how many were drawn, between
+    calls: which cases are clear does not depend on the tree, so a second tree measured on the same
+    cases needs neither the draws nor their posterior again.
+    """
+    clear_draws = {} if clear_draws is None else clear_draws
     natural = fidelity_scores(fresh_proba, fresh.posterior, fresh.y, classes=fresh.classes)
     rare, drawn = {}, {}
     for cause, n in natural["confident_cases_by_cause"].items():
@@ -265,22 +276,34 @@ def fidelity_with_rare_causes(predict_proba, fresh_proba: np.ndarray, fresh: Enc
             continue
         k = tables.cause_ids.index(cause)
         j = fresh.classes.index(cause)
-        blocks = iter_blocks(RARE_CAUSE_MAX_DRAWS, seed=seed, stream=FIDELITY_RARE_STREAM + k,
-                             tables=cause_tables(tables, k))
+        if cause not in clear_draws:
+            clear_draws[cause] = _rare_clear_cases(tables, k, j, seed=seed)
         found, weighted, total, drawn[cause] = 0, 0.0, 0.0, 0
-        for X, y in blocks:
-            block = encoded_from_arrays(X, y, tables)
+        for block, n_drawn in clear_draws[cause]:
             agreement, clear, weight = cause_agreement(predict_proba(block.X), block.posterior, cause=j,
                                                        prior=float(tables.prior[k]))
-            drawn[cause] += len(X)
+            drawn[cause] += n_drawn
             if clear:
                 weighted += agreement * weight
                 total += weight
                 found += clear
-            if found >= MIN_CLEAR_CASES:
-                break
         rare[cause] = (weighted / total if total else None, found)
     return with_rare_causes(natural, rare, draws=drawn)
+
+
+def _rare_clear_cases(tables: Tables, k: int, j: int, *, seed: int) -> list[tuple[Encoded, int]]:
+    """Blocks of cases drawn from cause ``k`` alone until ``MIN_CLEAR_CASES`` are clear (column ``j``):
+    each block's clear cases and its size."""
+    out, found = [], 0
+    for X, y in iter_blocks(RARE_CAUSE_MAX_DRAWS, seed=seed, stream=FIDELITY_RARE_STREAM + k,
+                            tables=cause_tables(tables, k)):
+        block = encoded_from_arrays(X, y, tables)
+        clear = (block.posterior.max(axis=1) >= CONFIDENT) & (block.posterior.argmax(axis=1) == j)
+        out.append((Encoded(block.X[clear], block.y[clear], block.posterior[clear], block.classes), len(X)))
+        found += int(clear.sum())
+        if found >= MIN_CLEAR_CASES:
+            break
+    return out
 
 
 def fit_previous_recipe(train: Encoded, *, seed: int) -> tuple[DecisionTreeClassifier, np.ndarray]:
@@ -296,7 +319,7 @@ def fit_previous_recipe(train: Encoded, *, seed: int) -> tuple[DecisionTreeClass
 
 
 def _previous_recipe(train: Encoded, test: Encoded, fresh: Encoded, full: Encoded, tables: Tables, *,
-                     seed: int) -> dict[str, Any]:
+                     seed: int, clear_draws: dict[str, list[tuple[Encoded, int]]] | None = None) -> dict[str, Any]:
     """The previous recipe's figures on the same cases, with the triage of 0.1.0.
 
     That triage sent a case to a doctor only for a doctor cause ranked first or a symptom red
@@ -318,8 +341,8 @@ def _previous_recipe(train: Encoded, test: Encoded, fresh: Encoded, full: Encode
         "depth": int(old.get_depth()),
         "test": accuracy_block(proba(test.X), test.y, test.posterior),
         "fully_answered": accuracy_block(proba(full.X), full.y, full.posterior),
-        "fidelity": fidelity_with_rare_causes(proba, fresh_proba, fresh, tables,
-                                              seed=seed),
+        "fidelity": fidelity_with_rare_causes(proba, fresh_proba, fresh, tables, seed=seed,
+                                              clear_draws=clear_draws),
         "triage": next(r for r in tradeoff["rows"] if r["threshold"] == OFF),
     }
 
