@@ -12,6 +12,7 @@ import sys
 import textwrap
 from typing import Any
 
+from ..core.cases import kind_of
 from ..core.knowledge import CHOICE, NUMBER, YES_NO, Finding, KnowledgeBase, load_knowledge
 from ..core.numbers import format_number
 from .usage import EXIT_OK
@@ -34,7 +35,7 @@ def finding_record(f: Finding) -> dict[str, Any]:
     >>> r["type"], r["min"], r["max"], r["step"], r["allowed"]
     ('number', 0.0, 10.0, 1.0, 'a number from 0 to 10')
     """
-    record: dict[str, Any] = {"id": f.id, "type": f.type, "question": f.question, "allowed": f.allowed}
+    record: dict[str, Any] = {"id": f.id, "type": f.type, "question": f.question, "allowed": kind_of(f).allowed(f)}
     if f.type == CHOICE:
         record["choices"] = [{"value": c, "meaning": f.choice_text.get(c, "")} for c in f.choices]
     elif f.type == NUMBER:
