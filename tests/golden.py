@@ -45,6 +45,14 @@ SCREEN_CASES = [
      "stopped_drinking_recently": False, "caffeine_cups_per_day": 6, "weakness": False},
     {"recent_arm_workout": True, "duration_days": 1, "weakness": True, "weakness_onset": "months"},
 ]
+# People who describe it in their own words (the sessions play each: the case answers the questions,
+# the emergency screen as the third item says when given: a "no" from someone who then writes of weakness).
+DESCRIBED = [
+    ({"weakness_onset": "sudden"}, "my arm feels weak", 0.0),
+    ({"weakness_onset": "months", "caffeine_cups_per_day": 2}, "bicep twitching for 3 weeks, weak arm", 0.0),
+    ({"trouble_swallowing_or_speaking": True, "movement": "twitch"}, "twitching for 2 days, 5 coffees a day", None),
+    ({"weakness": False, "duration_days": 3}, "", None),
+]
 BAD_CASES = [
     {"stress_level": 11},
     {"stress_level": "high"},
@@ -60,6 +68,8 @@ EDGE_CASES = [
     {"weakness": True}, {"atrophy": True}, {"stiffness": True}, {"numbness_tingling": True},
     {"duration_days": 14}, {"duration_days": 14.25}, {"takes_corticosteroid": True},
     {"takes_diuretic": True, "movement": "spasm"}, {"takes_synthetic_estrogen": True}, {},
+    # a follow-up given alone implies its precondition: walked and predicted with the parent set
+    {"hours_after_workout": 2}, {"weakness_onset": "months"},
     # a medicine flagged where the medicine itself is the likely cause: no second prescriber advice
     {"recent_arm_workout": False, "other_muscles_affected": False, "weakness": False, "excessive_sweating": False,
      "takes_diuretic": True},
@@ -221,33 +231,45 @@ def _step_fields(step) -> dict[str, Any]:
 
 
 def session_steps(predictor, case: dict, *, stop_at: tuple[str, int] | None = None, unknown_at: int | None = None,
-                  overrides: dict[str, float] | None = None) -> dict:
+                  overrides: dict[str, float] | None = None, description: str | None = None) -> dict:
     """A scripted session: answers from ``case`` (``overrides`` first, finding id -> code; the
     emergency screen answered as :func:`~bicep_twitch.predict.ask.screen_code` says); "don't
     know" at answer ``unknown_at``; "done" at ``stop_at`` = (phase, k): the k-th answer of that phase.
+    With ``description`` the walk invites one (after the emergency screen) and takes the findings
+    read from it (none with a precondition), as ``ask`` keeps them.
 
     Returns ``{"answers": [...], "steps": [...]}``: ``steps[i]`` is the next step after the first
     ``i`` answers (the last one says nothing more is asked).
     """
-    from bicep_twitch.core.cases import encode_case
-    from bicep_twitch.predict.ask import SCREEN_QUESTION, Answer, next_step, screen_code
+    from bicep_twitch.core.cases import encode_case, encode_value
+    from bicep_twitch.core.describe import parse_description
+    from bicep_twitch.predict.ask import DESCRIBE, DESCRIPTION, SCREEN_QUESTION, Answer, next_step, screen_code
 
     kb, tree = predictor.kb, predictor.tree
     row = dict(zip(kb.finding_ids, encode_case(case, kb)))
     row[SCREEN_QUESTION] = screen_code(kb, row.__getitem__)
     answers: list = []
     steps = []
+    describe = description is not None
     while True:
-        step = next_step(tree, kb, answers)
+        step = next_step(tree, kb, answers, describe=describe)
         steps.append(_step_fields(step))
         if step.need is None:
             break
+        if step.need == DESCRIPTION:
+            answers.append(Answer(DESCRIPTION, "", description, math.nan, asked_for=DESCRIBE))
+            for e in parse_description(description).evidence:
+                assert not kb.findings[e.finding].requires, e  # kept as read: no precondition to add
+                steps.append(_step_fields(next_step(tree, kb, answers, describe=True)))
+                answers.append(Answer(e.finding, "", e.text, encode_value(kb.findings[e.finding], e.value), asked_for=DESCRIBE))
+            continue
         i = len(answers)
         stop = stop_at == (step.phase, sum(a.asked_for == step.phase for a in answers))
         code = math.nan if stop or i == unknown_at else (overrides or {}).get(step.need, row[step.need])
         answers.append(Answer(step.need, "", "", code, asked_for=step.phase, stop=stop))
-    return {"case": case, "answers": [{"finding": a.finding, "code": None if a.code != a.code else a.code,
-                                       "phase": a.asked_for, "stop": a.stop} for a in answers], "steps": steps}
+    return {"case": case, "description": description,
+            "answers": [{"finding": a.finding, "code": None if a.code != a.code else a.code,
+                         "phase": a.asked_for, "stop": a.stop} for a in answers], "steps": steps}
 
 
 def build_golden(predictor) -> dict[str, Any]:
@@ -275,6 +297,11 @@ def build_golden(predictor) -> dict[str, Any]:
     # The emergency screen: an emergency ends it within three questions, an urgent sign does not,
     # a "no" answers every sign it fully covers; a yes to weakness brings how it came on.
     sessions += [session_steps(predictor, case) for case in SCREEN_CASES]
+    # The description right after the emergency screen (and its details after a yes); a weakness
+    # read from it brings how it came on next, asked as a question (sudden: the questions end).
+    for case, text, screen in DESCRIBED:
+        said = {} if screen is None else {"emergency_screen": screen}
+        sessions.append(session_steps(predictor, case, description=text, overrides=said))
     # Follow-ups skipped, with their precondition unknown and denied: the first case whose walk
     # meets a follow-up, its precondition answered "don't know" and then the other way.
     follow_ups = {parent for f in kb.findings.values() for parent in f.requires}

@@ -35,6 +35,7 @@ TOY_CLASSES = ["caffeine", "exercise_overuse", "stress_anxiety"]
 
 
 SKIP = "\n"  # Enter at the invitation to describe it: ``ask`` asks the questions only
+INVITATION = "Describe it in your own words"  # how that invitation starts
 
 
 @pytest.fixture(autouse=True)
@@ -208,8 +209,9 @@ def answers_reaching(tree, kb, leaf):
 
 def stdin_for(tree, kb, path, answers, *, screen=True):
     """The answer lines in the order the questionnaire asks: path order, precondition first (and
-    with the screens on, a rule's follow-up right after its precondition's yes)."""
-    lines, done = [], set()
+    with the screens on, a rule's follow-up right after its precondition's yes, and nothing for the
+    signs the emergency screen's "no" already answered)."""
+    lines, done = [], set(emergency_screen(kb)["implied_no"]) if screen else set()
 
     def say(fid):
         if fid in done:
@@ -301,9 +303,10 @@ def predictor(small_model):
 
 
 def _screen_no_walks(kb, walks_by_cause):
-    """The walks a person who says "no" to the emergency screen can take (none needs a sign it covers)."""
+    """The walks a person who says "no" to the emergency screen can take: each sign it covers is
+    answered no on the path, or not tested there (a yes or "don't know" the "no" would overrule)."""
     implied = emergency_screen(kb)["implied_no"]
-    return [(c, w) for c, w in sorted(walks_by_cause.items()) if all(w[2].get(fid) != 1.0 for fid in implied)]
+    return [(c, w) for c, w in sorted(walks_by_cause.items()) if all(w[2].get(fid, 0.0) == 0.0 for fid in implied)]
 
 
 def test_cli_json_result_equals_predict(small_model, model_tree, kb, walks_by_cause, predictor):
@@ -331,7 +334,7 @@ def test_cli_text_result_is_what_predict_prints(small_model, model_tree, kb, wal
     stdin = SCREEN_NO + SKIP + stdin_for(model_tree, kb, path, answers) + SCREEN_UNKNOWN
     proc = ask_cli(small_model, stdin)
     assert proc.returncode == 0, proc.stderr
-    walk = Questionnaire(model_tree, kb, stdin=io.StringIO(stdin), out=io.StringIO()).run()
+    walk = Questionnaire(model_tree, kb, stdin=io.StringIO(stdin), out=io.StringIO(), describe=True).run()
     result = predictor.predict(walk.case(kb))
     assert result.cause == cause
     assert proc.stdout.endswith(format_result_text(result).rstrip("\n") + "\n")
@@ -339,11 +342,14 @@ def test_cli_text_result_is_what_predict_prints(small_model, model_tree, kb, wal
 
 
 def test_cli_end_of_input_exits_2(small_model):
-    proc = ask_cli(small_model, SKIP)
+    # The emergency screen is question 1; the description comes right after it, then question 2.
+    proc = ask_cli(small_model, "")
     assert proc.returncode == 2
     assert proc.stderr.startswith("bicep-twitch ask: input ended at question 1")
-    proc = ask_cli(small_model, "")
+    proc = ask_cli(small_model, SCREEN_NO)
     assert proc.returncode == 2 and proc.stderr.startswith("bicep-twitch ask: input ended at the description")
+    proc = ask_cli(small_model, SCREEN_NO + SKIP)
+    assert proc.returncode == 2 and proc.stderr.startswith("bicep-twitch ask: input ended at question 2")
     assert "Traceback" not in proc.stderr
 
 
@@ -453,10 +459,10 @@ class Person:
         self.out, self.questions = out, {kb.findings[fid].question for fid in yes}
 
     def readline(self, size: int = -1) -> str:
-        asked = [line for line in self.out.getvalue().splitlines() if "? if unsure)" in line]
-        if not asked:
-            return SKIP  # the invitation to describe it: skipped
+        asked = [line for line in self.out.getvalue().splitlines() if "? if unsure)" in line or line.startswith(INVITATION)]
         last = asked[-1]
+        if last.startswith(INVITATION):
+            return SKIP  # the invitation to describe it (after the emergency screen): skipped
         return "yes\n" if any(q in last for q in self.questions) else "?\n"
 
 
@@ -480,7 +486,7 @@ def test_a_person_on_prednisone_who_answers_dont_know_elsewhere_is_asked_about_m
 def test_ask_case_never_asks_what_was_given(small_model):
     given = {"weakness": False, "takes_corticosteroid": True, "caffeine_cups_per_day": 2, "hours_after_workout": 1,
              "movement": "spasm", "duration_days": 2}
-    proc = ask_cli(small_model, SKIP + "?\n" * 30, "--json", "--case", json.dumps(given))
+    proc = ask_cli(small_model, SCREEN_NO + SKIP + "?\n" * 30, "--json", "--case", json.dumps(given))
     assert proc.returncode == 0, proc.stderr
     record = json.loads(proc.stdout)
     asked = {q["finding"] for q in record["questions"]}
@@ -639,7 +645,7 @@ def test_wrapped_to_the_width_never_inside_a_word(kb):
 
 def test_cli_reads_a_description_and_reports_it(small_model, predictor):
     text = "bicep twitching for 3 weeks, no weakness, 2 coffees a day\n"
-    proc = ask_cli(small_model, text + "\n" + "?\n" * 40, "--json")
+    proc = ask_cli(small_model, SCREEN_NO + text + "\n" + "?\n" * 40, "--json")  # the screen first, then the description
     assert proc.returncode == 0, proc.stderr
     record = json.loads(proc.stdout)
     read = [q for q in record["questions"] if q["asked_for"] == "description"]
@@ -695,7 +701,7 @@ def test_an_emergency_hears_call_the_emergency_number_within_three_questions(kb,
 
 
 def test_a_no_to_the_emergency_screen_is_one_question_and_answers_each_sign(kb):
-    predictor, out, record = _ask_shipped("no\n" + "?\n" * 40)
+    predictor, out, record = _ask_shipped("no\n" + SKIP + "?\n" * 40)
     phases = [q["asked_for"] for q in record["questions"]]
     assert phases.count("emergency") == 1 and phases[0] == "emergency" and phases[1] == "tree"
     asked = {q["finding"] for q in record["questions"]}
@@ -706,7 +712,7 @@ def test_a_no_to_the_emergency_screen_is_one_question_and_answers_each_sign(kb):
 
 
 def test_an_urgent_sign_on_the_screen_goes_on_and_the_result_leads_with_today(kb):
-    predictor, out, record = _ask_shipped("yes\nno\nno\nyes\n" + "?\n" * 40)
+    predictor, out, record = _ask_shipped("yes\nno\nno\nyes\n?\n?\n" + SKIP + "?\n" * 40)
     assert [q["finding"] for q in record["questions"][:4]] == ["emergency_screen", "weakness",
                                                                "dark_urine_after_exercise", "trouble_swallowing_or_speaking"]
     assert record["result"]["triage"] == "urgent" and len(record["questions"]) > 6
@@ -728,7 +734,7 @@ def test_how_the_weakness_came_on_is_asked_right_after_a_yes_to_weakness(kb):
 
 
 def test_the_safety_reminder_says_each_rule_s_level_and_how_soon(kb):
-    predictor, out, record = _ask_shipped("?\n" * 80)
+    predictor, out, record = _ask_shipped("?\n" * 6 + SKIP + "?\n" * 80)  # the screen and its five signs
     assert "See a doctor if any of these applies" not in out
     assert f"{len(record['safety_unknown'])} safety questions stayed unknown. If any of these applies, act on it: " in out
     assert "the arm became weak suddenly, within minutes to hours: call 999 (UK), 112 (EU) or 911 (US)" in out

@@ -21,7 +21,7 @@ from bicep_twitch import Predictor
 from bicep_twitch.core.cases import encode_case
 from bicep_twitch.core.numbers import percent
 from bicep_twitch.draw.explorer import write_explorer
-from bicep_twitch.core.triage import level_words
+from bicep_twitch.core.triage import emergency_screen, level_words
 from bicep_twitch.predict.ask import SCREEN_QUESTION, screen_finding, walk_tree
 from bicep_twitch.predict.result import triage_lines, used_answer_lines
 
@@ -72,11 +72,24 @@ def page_url(predictor, tmp_path_factory):
     return out.as_uri()
 
 
+# A person who skips the description whenever it is offered (right after the emergency screen):
+# the card is skipped as soon as it shows, before the test's next step.
+SKIP_DESCRIPTION = """
+new MutationObserver(() => {
+  const card = document.querySelector("#question .card.describe");
+  if (card) Array.from(card.querySelectorAll("button")).find((b) => b.textContent === "Skip").click();
+}).observe(document, { childList: true, subtree: true });
+"""
+SCREEN_Q = "Does any of these apply now?"
+
+
 class Watched:
     """A page with every request and every console error or uncaught exception recorded."""
 
     def __init__(self, browser, url, width=1280, height=900, describe=False):
         self.page = browser.new_page(viewport={"width": width, "height": height})
+        if describe is False:
+            self.page.add_init_script(SKIP_DESCRIPTION)
         self.requests, self.errors = [], []
         self.page.on("request", lambda r: self.requests.append(r.url))
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "warning") else None)
@@ -84,8 +97,6 @@ class Watched:
         self.url = url
         self.page.goto(url)  # waits for the load event: the page's script has run by then
         assert self.page.evaluate("typeof window.bicepTwitch.predict") == "function"
-        if describe is False and self.page.locator("#describe-text").count():
-            self.page.get_by_role("button", name="Skip", exact=True).click()  # straight to the questions
 
     def check_quiet(self):
         assert self.requests == [self.url], f"the page made requests: {self.requests[1:]}"
@@ -336,6 +347,9 @@ def test_the_description_box_reads_shows_and_takes_what_the_person_keeps(browser
     read = [e for e in parse_description(text).evidence if e.finding in kb.findings]
     w = Watched(browser, page_url, describe=True)
     page = w.page
+    # The emergency screen first, the description box right after its "no".
+    assert page.locator("#question .q").inner_text() == SCREEN_Q and page.locator("#describe-text").count() == 0
+    page.get_by_role("button", name="No", exact=True).click()
     assert page.locator("#question .q").inner_text().startswith("Describe it in your own words")
     page.locator("#describe-text").click()
     page.keyboard.type(text)
@@ -349,6 +363,7 @@ def test_the_description_box_reads_shows_and_takes_what_the_person_keeps(browser
     assert page.locator(".read-list li").count() == len(read) - 1
     page.get_by_role("button", name="Use these answers").click()
     kept = {e.finding: e.value for e in read if e is not removed}
+    screen_no = dict.fromkeys(page.evaluate("window.bicepTwitch.data.ask.emergency.implied_no"), False)
     asked = []
     while page.locator("#question .result").count() == 0:
         question = page.locator("#question .q").inner_text()
@@ -356,12 +371,18 @@ def test_the_description_box_reads_shows_and_takes_what_the_person_keeps(browser
         assert f.id not in kept, f"{f.id} was read from the description and asked again"
         asked.append(f.id)
         page.get_by_role("button", name="Don\u2019t know").click()
-    want = predictor.predict(kept)
+    want = predictor.predict({**screen_no, **kept})
     assert page.locator(".result h3").inner_text() == f"Most likely: {want.label} ({percent(want.probability)})"
     assert f"; {len(kept)} read from your description" in page.locator(".result").inner_text()
-    # "change" on the description goes back to it, with everything after it forgotten.
+    # "change" on the description goes back to it, with everything after it forgotten; the screen's answer stays.
     page.get_by_role("button", name="Change your description").click()
-    assert page.locator("#describe-text").count() == 1 and page.locator("#answers li").count() == 0
+    assert page.locator("#describe-text").count() == 1 and page.locator("#answers li").count() == 1
+    # "change" on the screen's answer goes back to the screen, before the description.
+    page.locator("#answers li button").first.click()
+    assert page.locator("#question .q").inner_text() == SCREEN_Q and page.locator("#describe-text").count() == 0
+    assert page.locator("#answers li").count() == 0
+    w.check_quiet()
+    w.page.close()
 
 
 def test_an_emergency_hears_the_call_to_action_within_three_clicks_and_first(browser, page_url, predictor):
@@ -397,6 +418,7 @@ def test_the_number_box_takes_units_and_refuses_the_wrong_kind(watched, predicto
     from bicep_twitch._errors import InvalidCaseError
 
     page, kb = watched.page, predictor.kb
+    page.get_by_role("button", name="No", exact=True).click()  # the emergency screen, first
     tried = 0
     for _ in range(40):
         if page.locator("#question .result").count():
@@ -434,14 +456,55 @@ def test_the_number_box_takes_units_and_refuses_the_wrong_kind(watched, predicto
 def test_a_follow_up_in_the_description_never_contradicts_its_precondition(browser, page_url, predictor, text, case):
     w = Watched(browser, page_url, describe=True)
     page = w.page
+    page.get_by_role("button", name="No", exact=True).click()  # the emergency screen, first
     page.locator("#describe-text").fill(text)
     page.get_by_role("button", name="Read it").click()
     page.get_by_role("button", name="Use these answers").click()
     while page.locator("#question .result").count() == 0:
         page.get_by_role("button", name="Don\u2019t know").click()
-    want = predictor.predict(case)
+    want = predictor.predict({**dict.fromkeys(page.evaluate("window.bicepTwitch.data.ask.emergency.implied_no"), False), **case})
     assert page.locator(".result h3").inner_text() == f"Most likely: {want.label} ({percent(want.probability)})"
     assert f"; {len(case)} read from your description" in page.locator(".result").inner_text()
+
+
+def test_a_weakness_described_after_a_no_to_the_screen_is_asked_how_it_came_on(browser, page_url, predictor):
+    """The screen's "no" does not cover weakness; written in the description, how it came on is
+    asked next as a question (not the description box again), and "Sudden" ends the questions."""
+    kb = predictor.kb
+    w = Watched(browser, page_url, describe=True)
+    page = w.page
+    page.get_by_role("button", name="No", exact=True).click()
+    page.locator("#describe-text").fill("my arm feels weak")
+    page.get_by_role("button", name="Read it").click()
+    page.get_by_role("button", name="Use these answers").click()
+    assert page.locator("#describe-text").count() == 0
+    assert page.locator("#question .q").inner_text() == kb.findings["weakness_onset"].question
+    page.get_by_role("button", name="Sudden", exact=True).click()
+    assert "No more questions: your answers call for emergency help now." in page.locator(".result").inner_text()
+    assert page.locator(".result .triage.emergency[role=alert]").count() == 1
+    w.check_quiet()
+    w.page.close()
+
+
+def test_a_follow_up_described_never_contradicts_the_screen_s_answer(browser, page_url, predictor):
+    """No weakness on the screen, then "weakness came on over months" in the description: how it
+    came on is left out (the answers never contradict each other) and the page goes on to a result."""
+    kb = predictor.kb
+    w = Watched(browser, page_url, describe=True)
+    page = w.page
+    page.get_by_role("button", name="Yes", exact=True).click()
+    for _ in emergency_screen(kb)["findings"]:  # each sign: no
+        page.get_by_role("button", name="No", exact=True).click()
+    page.locator("#describe-text").fill("weakness came on over months")
+    page.get_by_role("button", name="Read it").click()
+    page.get_by_role("button", name="Use these answers").click()
+    while page.locator("#question .result").count() == 0:
+        assert page.locator("#question .q").inner_text() != kb.findings["weakness_onset"].question
+        page.get_by_role("button", name="Don\u2019t know").click()
+    assert kb.findings["weakness_onset"].question not in page.locator("#answers").inner_text()
+    assert page.locator(".result h3").inner_text().startswith("Most likely: ")
+    w.check_quiet()
+    w.page.close()
 
 
 def test_the_result_opens_in_view_with_the_safety_reminder(browser, page_url, predictor):

@@ -21,7 +21,7 @@ import pytest
 
 from bicep_twitch import Predictor
 from bicep_twitch.draw.explorer import SCRIPTS, explorer_data, explorer_html
-from bicep_twitch.predict.ask import Questionnaire, finding_of
+from bicep_twitch.predict.ask import DESCRIBE, DESCRIPTION, Questionnaire, finding_of
 
 from golden import build_golden, differences, write_golden
 
@@ -133,9 +133,12 @@ def test_a_changed_spec_fails_the_golden_cases(files, tmp_path, change):
         ("reason: f.skip[parents[i]][pc !== pc ? \"unknown\" : \"denied\"]", "reason: f.skip[parents[i]].denied"),
         ("if (x !== x) return T.missing_left[node] === 1;", "if (x !== x) return false;"),
         ("if (Math.abs(delta) <= NEGLIGIBLE) return;", "if (Math.abs(delta) <= 0.05) return;"),
+        ('if (a.phase !== "description") phaseOf[a.finding] = a.phase;', "phaseOf[a.finding] = a.phase;"),
+        ("first[1] !== \"emergency\")) {", "true)) {"),
     ],
     ids=["more than", "at most", "the exception", "most urgent first", "doctor causes together", "done", "screen: don't know asks the details",
-         "an emergency ends the questions", "the screen's no is a no", "prescriber advice", "skip words", "unknown goes its way", "negligible reasons"],
+         "an emergency ends the questions", "the screen's no is a no", "prescriber advice", "skip words", "unknown goes its way", "negligible reasons",
+         "a follow-up after a precondition described", "the description after the screen"],
 )
 def test_a_changed_page_script_fails_the_golden_cases(files, tmp_path, old, new):
     source = LOGIC.read_text(encoding="utf-8")
@@ -161,12 +164,16 @@ def test_the_golden_predictions_are_the_batch_paths(predictor, golden):
 def test_the_golden_sessions_are_what_the_terminal_asks(predictor, golden):
     """Typed into ``ask``'s questionnaire, each session's answers are asked in the golden order."""
     for session in golden["sessions"]:
-        typed = "".join("done\n" if a["stop"] else "?\n" if a["code"] is None else _typed(predictor, a) + "\n"
+        text = session["description"]  # typed, then Enter keeps what was read: those answers are not typed
+        typed = "".join(("" if not text else text + "\n") + "\n" if a["finding"] == DESCRIPTION else
+                        "" if a["phase"] == DESCRIBE else
+                        "done\n" if a["stop"] else "?\n" if a["code"] is None else _typed(predictor, a) + "\n"
                         for a in session["answers"])
-        q = Questionnaire(predictor.tree, predictor.kb, stdin=io.StringIO(typed), out=io.StringIO())
+        q = Questionnaire(predictor.tree, predictor.kb, stdin=io.StringIO(typed), out=io.StringIO(), describe=text is not None)
         walk = q.run()
         assert [(a.finding, a.asked_for) for a in walk.answers] == \
-            [(a["finding"], a["phase"]) for a in session["answers"]]
+            [(a["finding"], a["phase"]) for a in session["answers"] if a["finding"] != DESCRIPTION]
+        assert q.description == text
         last = session["steps"][-1]
         assert (walk.leaf, walk.path) == (last["leaf"], last["path"])
 

@@ -36,8 +36,8 @@ def ask(
 
     0 after a result; 2 when the answers end before one (message on ``err``); 130 on Ctrl-C.
     ``given`` (finding id -> encoded value) is what the person already said: only the rest is
-    asked. With ``describe`` (default) the person may first describe it in their own words: what
-    is read and kept is not asked again. Lines are wrapped to ``width`` (default the terminal's).
+    asked. With ``describe`` (default) the person may describe it in their own words right after
+    the emergency screen: what is read and kept is not asked again. Lines are wrapped to ``width`` (default the terminal's).
     The result goes to ``result_out``: the text ``predict`` prints, or with ``as_json``
     one JSON object ``{"description", "given", "questions", "skipped", "safety_unknown", "case", "result"}``
     where ``result`` is ``predictor.predict(case).to_dict()``.

@@ -327,8 +327,12 @@ def next_step(
 
 def _first_need(kb: KnowledgeBase, answers: "list[Answer]", known: dict[str, float]) -> tuple[str, str] | None:
     """What comes before the tree's next question, as ``(finding, phase)``: a rule's follow-up
-    whose precondition was just answered yes, or the emergency screen."""
-    phase_of = {a.finding: a.asked_for for a in answers}
+    whose precondition was just answered yes, or the emergency screen.
+
+    The follow-up is asked in its precondition's phase; a precondition read from the description
+    (never asked: the description phase asks nothing) counts as one given up front.
+    """
+    phase_of = {a.finding: a.asked_for for a in answers if a.asked_for != DESCRIBE}
     for fid in rule_follow_ups(kb):
         requires = kb.findings[fid].requires
         if fid not in known and all(known.get(p) == (1.0 if wanted else 0.0) for p, wanted in requires.items()):
@@ -684,14 +688,17 @@ class Questionnaire:
         while True:
             text = self._read_line("the description")
             if text.lower() in BACK_WORDS:
-                self._back()
+                if self._back():
+                    return  # an answer before the description (the emergency screen's) is asked again
                 continue
             if not text:
                 self.trail.append(Answer(DESCRIPTION, "", "", NAN, asked_for=DESCRIBE))
                 self._write("\n")
                 return
             read = parse_description(text)
-            usable = [e for e in read.evidence if e.finding in self.kb.findings and e.finding not in self.walk.given]
+            # What was given or answered already (the emergency screen's answers come first) stays as it is.
+            answered = set(self.walk.given) | {a.finding for a in self.trail}
+            usable = [e for e in read.evidence if e.finding in self.kb.findings and e.finding not in answered]
             if not usable:
                 self._write("   I could not read any answer from that; the questions follow (back to "
                             "describe it again).\n\n")
@@ -715,11 +722,13 @@ class Questionnaire:
     def _precondition_kept(self, f: Finding, e, kept: list) -> bool:
         """A follow-up read ("2 hours after my workout") implies its precondition, kept before it.
 
-        A precondition the description denies leaves the follow-up out: the case never contradicts itself.
+        A precondition the description denies, or one given or answered the other way, leaves the
+        follow-up out: the case never contradicts itself.
         """
+        so_far = answer_codes(self.kb, [a for a in self.trail if a.finding != DESCRIPTION], given=self.walk.given)
         for parent, wanted in f.requires.items():
             said = next((k.value for k in kept if k.finding == parent), None)
-            known = self.walk.given.get(parent, NAN)
+            known = so_far.get(parent, NAN)
             if said is None and known != known:
                 p = self.kb.findings[parent]
                 self.trail.append(Answer(parent, p.question, e.text, 1.0 if wanted else 0.0, asked_for=DESCRIBE))

@@ -216,15 +216,16 @@
       answers.push({ finding: DESCRIPTION, code: NaN, phase: "description", stop: false, text: box.value.trim() });
       kept.forEach(function (e) {
         // A follow-up ("2 hours after my workout") implies its precondition; one the description
-        // denies leaves the follow-up out: the answers never contradict each other (ask does the same).
+        // denies, or one answered the other way (on the emergency screen), leaves the follow-up out:
+        // the answers never contradict each other (ask does the same).
         var req = FIND[e.finding].requires || {}, keep = true;
         Object.keys(req).forEach(function (p) {
-          var said = kept.filter(function (k) { return k.finding === p; })[0];
-          if (said === undefined) {
-            if (!answers.some(function (a) { return a.finding === p; })) {
-              answers.push({ finding: p, code: req[p] ? 1 : 0, phase: "description", stop: false, words: e.text });
-            }
-          } else if (said.value !== req[p]) keep = false;
+          var said = kept.filter(function (k) { return k.finding === p; })[0], known = B.caseOf(answers)[p];
+          if (said !== undefined) {
+            if (said.value !== req[p]) keep = false;
+          } else if (known === undefined || known === null) {  // not answered, or "don't know"
+            answers.push({ finding: p, code: req[p] ? 1 : 0, phase: "description", stop: false, words: e.text });
+          } else if (known !== req[p]) keep = false;
         });
         if (!keep) return;
         answers.push({ finding: e.finding, code: B.encodeCase(pair(e.finding, e.value))[FIND[e.finding].index],

@@ -50,14 +50,6 @@ function bicepTwitchLogic(D) {
     if (Number.isInteger(x)) return String(x);
     return String(parseFloat(x.toPrecision(10)));
   }
-  function formatThreshold(x) {  // Python's f"{x:.6g}"
-    var exp = Number(x.toExponential(5).split("e")[1]);
-    if (exp < -4 || exp >= 6) {
-      var parts = x.toExponential(5).split("e");
-      return String(parseFloat(parts[0])) + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
-    }
-    return String(parseFloat(x.toPrecision(6)));
-  }
 
   // -- the kinds of finding: core/cases.py Kind. Their words come from the spec. -------------------
   function shown(v) {
@@ -97,8 +89,8 @@ function bicepTwitchLogic(D) {
         return v >= f.min && v <= f.max ? v : undefined;
       },
       decode: function (f, code) { return code; },
-      said: function (f, code) {  // Explainer._said: "drinks 7 cups ..."
-        var text = formatThreshold(code);
+      said: function (f, code) {  // core/words.py answer_clause: "drinks 7 cups ..."
+        var text = formatNumber(code);
         return f.describe.replace(/\{value\}/g, text).replace(/\{s\}/g, text === "1" ? "" : "s");
       },
       answered: function (f, code) { return formatNumber(code) + (f.unit ? " " + f.unit : ""); }
@@ -288,11 +280,38 @@ function bicepTwitchLogic(D) {
   }
 
   // -- words for answers and thresholds: core/words.py, predict/explain.py -------------------------
+  // A small amount reads better in the next unit down (0.25 days is "6 hours"), as core/words.py says it.
+  var SMALLER_UNIT = { days: ["hours", 24], hours: ["minutes", 60] };
+  function round9(x) { return Math.round(x * 1e9) / 1e9; }
+  function withUnit(value, unit) {
+    if (value === 1 && unit) {
+      var cut = unit.indexOf(" "), first = cut < 0 ? unit : unit.slice(0, cut), rest = cut < 0 ? "" : unit.slice(cut + 1);
+      if (first.slice(-1) === "s") unit = (first.slice(0, -1) + " " + rest).trim();  // "1 cup a day"
+    }
+    return (formatNumber(value) + " " + unit).trim();
+  }
+  function amountWords(f, value) {
+    var unit = f.unit || "", smaller = SMALLER_UNIT[unit];
+    if (smaller && value > 0 && value < 1 && Number.isInteger(round9(value * smaller[1]))) {
+      value = Math.round(value * smaller[1]); unit = smaller[0];
+    }
+    return withUnit(value, unit);
+  }
+  // The largest grid value a split at cut sends left: each threshold is named by a value people type.
+  function splitValue(f, cut) {
+    var k = Math.floor((cut - f.min) / f.step + 1e-9);
+    return round9(Math.min(Math.max(f.min + k * f.step, f.min), f.max));
+  }
   function thresholdWords(f, low, high) {
-    var parts = [];
-    if (low !== null) parts.push("more than " + formatThreshold(low));
-    if (high !== null) parts.push("at most " + formatThreshold(high));
-    return parts.join(" and ") + (f.unit ? " " + f.unit : "");
+    var lo = low === null ? null : splitValue(f, low), hi = high === null ? null : splitValue(f, high);
+    if (hi !== null && hi <= f.min) return amountWords(f, f.min);  // only the lowest value goes left
+    if (lo === null) return hi !== null ? "up to " + amountWords(f, hi) : "any value";
+    if (hi === null) return "more than " + amountWords(f, lo);
+    var lowWords = amountWords(f, lo), highWords = amountWords(f, hi), tail = " " + f.unit;
+    if (f.unit && lowWords.slice(-tail.length) === tail && highWords.slice(-tail.length) === tail) {
+      lowWords = lowWords.slice(0, -tail.length);  // one unit for the pair: "more than 14 and up to 59 years"
+    }
+    return "more than " + lowWords + " and up to " + highWords;
   }
   // The answers the tree used, one line per finding, repeated number splits merged into one
   // range (predict/explain.py summarize, as predict/result.py prints it for answered findings).
@@ -425,7 +444,8 @@ function bicepTwitchLogic(D) {
   // Before the tree's next question: a rule's follow-up right after its precondition's yes, or the screen.
   function firstNeed(answers, known) {
     var phaseOf = {};
-    answers.forEach(function (a) { phaseOf[a.finding] = a.phase; });
+    // A precondition read from the description was never asked: as one given, not that phase's.
+    answers.forEach(function (a) { if (a.phase !== "description") phaseOf[a.finding] = a.phase; });
     for (var i = 0; i < D.ask.follow_ups.length; i++) {
       var fid = D.ask.follow_ups[i], req = FIND[fid].requires, parents = Object.keys(req);
       if (!known.has(fid) && parents.every(function (p) { return known.get(p) === (req[p] ? 1 : 0); })) {
