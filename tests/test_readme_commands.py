@@ -2,8 +2,9 @@
 
 They run in order, in a fresh folder holding a copy of ``examples/`` (the files the README's
 commands name), with the package's command first on PATH, as after ``. .venv/bin/activate``.
-Two changes only: ``ask`` is fed "done" twice (stop the tree's questions, then the safety
-questions), and ``generate --n`` makes at most 3,000 cases, so ``train`` after it takes seconds.
+Two changes only: ``ask`` is fed "no" to the emergency screen, Enter at the description, then
+"done" twice (stop the tree's questions, then the safety questions), and ``generate --n`` makes at
+most 3,000 cases, so ``train`` after it takes seconds.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def test_every_readme_command_runs(tmp_path):
     for number, command in readme_commands(README.read_text()):
         command = re.sub(r"--n (\d+)", lambda m: f"--n {min(int(m.group(1)), MAX_CASES)}", command)
         asks = re.match(r"bicep-twitch\s+ask\b", command) is not None
-        proc = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, input="done\ndone\n" if asks else "",
+        proc = subprocess.run(["bash", "-c", command], cwd=tmp_path, env=env, input="no\n\ndone\ndone\n" if asks else "",
                               capture_output=True, text=True, timeout=900)
         assert proc.returncode == 0, f"README line {number}: {command}\nexit {proc.returncode}\n{proc.stderr[-2000:]}"
         assert "Traceback" not in proc.stderr, f"README line {number}: {command}\n{proc.stderr[-2000:]}"
