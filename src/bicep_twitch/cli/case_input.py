@@ -23,7 +23,7 @@ import sys
 from typing import IO, TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
 
 from .._errors import DataError, InvalidCaseError
-from ..core.cases import contradiction_message, encode_case, kind_of, shown, unique_keys, unknown_finding_error
+from ..core.cases import denied_follow_ups, encode_case, imply_parent_columns, kind_of, shown, unique_keys, unknown_finding_error
 from ..core.knowledge import KnowledgeBase
 from ..core.numbers import MAX_NUMBER_CHARS
 from .usage import UsageError
@@ -210,8 +210,6 @@ def iter_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) ->
         passed = [(name, k) for k, name in enumerate(header) if name == ID_COLUMN or name in keep]
         read = [(j, kb.findings[name]) for j, name in enumerate(header) if name in kb.findings]
         column_of = {fid: j for j, fid in enumerate(kb.finding_ids)}
-        follow_ups = [(column_of[fid], column_of[parent], fid, parent, wanted)
-                      for fid, f in kb.findings.items() for parent, wanted in f.requires.items()]
         blank = [""] * width
         empty = True
         # In blocks, so the Python strings of a large file never all exist at once.
@@ -232,13 +230,11 @@ def iter_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) ->
             X = np.full((len(table), n_findings), np.nan)
             for j, f in read:  # in the header's order, so a row's errors read left to right
                 X[:, column_of[f.id]] = kind_of(f).encode_cells(f, columns[j], errors)
-            # What spans a row: a follow-up given while its precondition is denied.
-            for j, p, fid, parent, wanted in follow_ups:
-                denied = ~np.isnan(X[:, j]) & (X[:, p] == (0.0 if wanted else 1.0))
-                for pos in np.flatnonzero(denied).tolist():
-                    errors.setdefault(pos, []).append(contradiction_message(fid, parent, wanted))
-            for j, p, fid, parent, wanted in follow_ups:  # a follow-up given alone means its parent, as for one case
-                X[~np.isnan(X[:, j]) & np.isnan(X[:, p]), p] = 1.0 if wanted else 0.0
+            # What spans a row: a follow-up given while its precondition is denied; one given alone
+            # means its parent, as for one case.
+            for pos, message in denied_follow_ups(X, kb):
+                errors.setdefault(pos, []).append(message)
+            imply_parent_columns(X, kb)
             if errors:
                 X[np.fromiter(errors, dtype=np.intp)] = np.nan
             yield CsvCases(X, {pos: "; ".join(errors[pos]) for pos in sorted(errors)}, passthrough, lines)

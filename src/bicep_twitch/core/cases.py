@@ -425,6 +425,33 @@ def _follow_ups(kb: KnowledgeBase) -> tuple[tuple[str, str, bool], ...]:
     return tuple((fid, parent, wanted) for fid, f in kb.findings.items() for parent, wanted in f.requires.items())
 
 
+def denied_follow_ups(X: Any, kb: KnowledgeBase) -> Any:
+    """``(row, message)`` for each row of an encoded matrix that gives a follow-up while denying its
+    precondition, in knowledge-base order: the table's form of :func:`check_requirements`.
+
+    For the table readers (a DataFrame, a CSV block); numpy is imported only here, as ``X`` is one.
+    """
+    import numpy as np
+
+    ids = kb.finding_ids
+    for fid, parent, wanted in _follow_ups(kb):
+        j, p = ids.index(fid), ids.index(parent)
+        denied = ~np.isnan(X[:, j]) & (X[:, p] == (0.0 if wanted else 1.0))
+        for pos in np.flatnonzero(denied).tolist():
+            yield pos, contradiction_message(fid, parent, wanted)
+
+
+def imply_parent_columns(X: Any, kb: KnowledgeBase) -> None:
+    """Set, in an encoded matrix, the precondition each follow-up given alone implies: the table's
+    form of :func:`imply_parents`. Call after :func:`denied_follow_ups` (a denied parent is an error)."""
+    import numpy as np
+
+    ids = kb.finding_ids
+    for fid, parent, wanted in _follow_ups(kb):
+        j, p = ids.index(fid), ids.index(parent)
+        X[~np.isnan(X[:, j]) & np.isnan(X[:, p]), p] = 1.0 if wanted else 0.0
+
+
 def imply_parents(kb: KnowledgeBase, encoded: dict[str, float]) -> dict[str, float]:
     """Set the precondition a follow-up answer implies: hours after a workout mean there was one.
 
@@ -489,6 +516,8 @@ __all__ = [
     "decode_value",
     "check_requirements",
     "imply_parents",
+    "denied_follow_ups",
+    "imply_parent_columns",
     "unknown_finding_error",
     "contradiction_message",
     "read_number",

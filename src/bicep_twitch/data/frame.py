@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..core.cases import contradiction_message, kind_of, unknown_finding_error
+from ..core.cases import denied_follow_ups, imply_parent_columns, kind_of, unknown_finding_error
 from .._errors import InvalidCaseError
 from ..core.knowledge import Finding, KnowledgeBase
 
@@ -47,8 +47,9 @@ def encode_frame(frame: pd.DataFrame, kb: KnowledgeBase) -> tuple[np.ndarray, di
         for pos in np.flatnonzero(bad):
             if int(pos) not in errors:
                 errors[int(pos)] = kind_of(f).column_error(f, frame[fid].iloc[pos])
-    _check_requirements(X, kb, errors)
-    _imply_parents(X, kb)
+    for pos, message in denied_follow_ups(X, kb):  # what spans a row; a column's own error comes first
+        errors.setdefault(pos, message)
+    imply_parent_columns(X, kb)
     if errors:
         X[np.fromiter(errors, dtype=np.int64)] = np.nan
     return X, errors
@@ -73,25 +74,6 @@ def _encode_column(f: Finding, col: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         values = col.to_numpy(dtype=np.float64, na_value=np.nan)
         return values, kind_of(f).refused_numbers(f, values, booleans=pd.api.types.is_bool_dtype(col.dtype))
     return kind_of(f).encode_objects(f, col.to_numpy(dtype=object), missing)
-
-
-def _check_requirements(X: np.ndarray, kb: KnowledgeBase, errors: dict[int, str]) -> None:
-    ids = kb.finding_ids
-    for j, f in enumerate(kb.findings.values()):
-        for parent, wanted in f.requires.items():
-            p = ids.index(parent)
-            contradiction = ~np.isnan(X[:, j]) & (X[:, p] == (0.0 if wanted else 1.0))
-            for pos in np.flatnonzero(contradiction):
-                errors.setdefault(int(pos), contradiction_message(f.id, parent, wanted))
-
-
-def _imply_parents(X: np.ndarray, kb: KnowledgeBase) -> None:
-    """A follow-up given without its parent implies the parent (as ``core.cases.imply_parents``)."""
-    ids = kb.finding_ids
-    for j, f in enumerate(kb.findings.values()):
-        for parent, wanted in f.requires.items():
-            p = ids.index(parent)
-            X[~np.isnan(X[:, j]) & np.isnan(X[:, p]), p] = 1.0 if wanted else 0.0
 
 
 __all__ = ["encode_frame", "encode_frame_strict", "check_columns", "LABEL_COLUMNS"]
