@@ -49,13 +49,13 @@ def test_default_training_reproduces_the_committed_model(tmp_path, kb):
         assert (tmp_path / "model" / name).read_bytes() == (COMMITTED / name).read_bytes(), name
     assert record["seed"] == 0
     m = record["metrics"]
-    # The acceptance targets, on fresh cases from a seed stream training never drew from; the causes
-    # too rare among them measured on their own draws, weighted back. One known shortfall, below.
-    met = meets_targets(m["fidelity"])
-    assert all(v for k, v in met.items() if k != "worst_cause_agreement"), m["fidelity"]
-    assert set(m["fidelity"]["measured_on_own_draws"]) >= set(KNOWN_SHORTFALL)
-    held = {c: a for c, a in m["fidelity"]["agreement_by_cause"].items() if c not in KNOWN_SHORTFALL}
-    assert min(held.values()) >= TARGETS["worst_cause_agreement"], held
+    # The acceptance targets, on fresh cases from a seed stream training never drew from, every cause
+    # included: the causes too rare among them are measured on their own draws, weighted back.
+    assert all(meets_targets(m["fidelity"]).values()), m["fidelity"]
+    assert set(m["fidelity"]["measured_on_own_draws"]) >= {"autoimmune", "magnesium_deficiency"}
+    assert min(m["fidelity"]["agreement_by_cause"].values()) >= TARGETS["worst_cause_agreement"]
+    # Isaacs syndrome's clear cases are too rare even among its own draws: it has region draws.
+    assert record["training"]["region_cases"]["autoimmune"]["cases"] > 0
     tradeoff = m["triage_tradeoff"]
     assert tradeoff["knowledge_base"]["doctor_likely_sent"] >= 0.98
     assert tradeoff["knowledge_base"]["clearly_benign_reassured"] >= 0.95
@@ -65,18 +65,6 @@ def test_default_training_reproduces_the_committed_model(tmp_path, kb):
     old = m["previous_recipe"]["fidelity"]
     assert m["fidelity"]["worst_cause_agreement"] > old["worst_cause_agreement"] + 0.2
     assert m["fidelity"]["probability_gap"] < old["probability_gap"]
-
-
-# Causes the shipped tree does not yet carry to the per-cause target, and why. Isaacs syndrome (prior
-# 0.001, published) is clear (exact posterior >= 0.6) in about 1 of 2,200 cases drawn from it alone,
-# about 1 in 2 million natural cases; the tree names it first in about half of those.
-KNOWN_SHORTFALL = {"autoimmune": "clear Isaacs-syndrome cases are about 1 in 2 million natural cases"}
-
-
-@pytest.mark.xfail(strict=True, reason=KNOWN_SHORTFALL["autoimmune"])
-def test_the_rarest_cause_meets_the_per_cause_target():
-    record = json.loads((COMMITTED / META_NAME).read_text(encoding="utf-8"))
-    assert record["metrics"]["fidelity"]["agreement_by_cause"]["autoimmune"] >= TARGETS["worst_cause_agreement"]
 
 
 def test_training_is_deterministic(small_data, small_model, tmp_path):
@@ -142,6 +130,63 @@ def test_mixture_weights_turn_pooled_means_into_natural_means(kb):
     np.testing.assert_allclose(by_case_weight, prior, atol=0.004)
     unweighted = onehot.mean(axis=0)
     assert np.abs(unweighted - prior).max() > 0.05  # the weights do real work
+
+
+def test_region_draws_are_weighted_back_to_natural_cases(kb):
+    # Cases of one cause drawn with many findings answered and kept where it is likely (a
+    # common cause here, so natural cases can check the result): weighted, the pool answers as
+    # many findings and holds the causes as often as natural cases do; unweighted it does not.
+    from bicep_twitch.data.generate import (
+        answer_depth_posterior, answer_depth_tables, cause_tables, draw_cases)
+    from bicep_twitch.data.tables import compile_tables
+    from bicep_twitch.model.fit import RegionDraws, encoded_from_arrays
+
+    tables = compile_tables(kb)
+    natural = encoded_from_arrays(*draw_cases(40_000, seed=2, stream=0, tables=tables), tables)
+    k = tables.cause_ids.index("exercise_overuse")
+    depth = np.array([0.0, 0.0, 0.3, 0.7])
+    drawn = encoded_from_arrays(*draw_cases(40_000, seed=2, stream=9, tables=answer_depth_tables(
+        cause_tables(tables, k), depth)), tables)
+    j = natural.classes.index("exercise_overuse")
+    keep = drawn.posterior[:, j] >= 0.2
+    region = RegionDraws(Encoded(drawn.X[keep], drawn.y[keep], drawn.posterior[keep], drawn.classes), cause=j,
+                         floor=0.2, kept=float(keep.mean()),
+                         depth_ratio=lambda X: answer_depth_posterior(X, tables) @ (depth / tables.answer_probs))
+    prior = np.array([tables.prior[tables.cause_ids.index(c)] for c in natural.classes])
+    rows = mixture_rows(natural, None, prior=prior, proposal_prior=None, regions=[region])
+    answered = (~np.isnan(rows.X)).sum(axis=1)
+    natural_answered = (~np.isnan(natural.X)).sum(axis=1).mean()
+    weighted = (answered * rows.weight).sum() / rows.weight.sum()
+    assert abs(weighted - natural_answered) < 0.1
+    assert answered.mean() > natural_answered + 2  # the region cases answer many more
+    by_case_weight = (rows.posterior * rows.weight[:, None]).sum(axis=0) / rows.weight.sum()
+    np.testing.assert_allclose(by_case_weight, prior, atol=0.006)
+    onehot = np.eye(len(prior))[rows.y]
+    by_cause_weight = (onehot * rows.cause_weight[:, None]).sum(axis=0) / rows.cause_weight.sum()
+    np.testing.assert_allclose(by_cause_weight, prior, atol=0.006)
+    assert rows.composition["region exercise_overuse"]["cases"] == int(keep.sum())
+
+
+def test_region_draws_go_to_the_doctor_causes_short_of_clear_cases(kb):
+    from bicep_twitch.data.tables import compile_tables
+    from bicep_twitch.model.train import REGION_FLOOR, clear_rates, proposal_prior, region_draws
+
+    tables = compile_tables(kb)
+    classes = tuple(sorted(tables.cause_ids))
+    rates = clear_rates(tables, seed=3)
+    q = proposal_prior(tables, rates, n_natural=20_000, n_proposal=40_000)
+    regions = region_draws(tables, rates, q, n_natural=20_000, n_proposal=40_000, seed=3, classes=classes)
+    drawn = {classes[r.cause]: r for r in regions}
+    # Isaacs syndrome always; magnesium deficiency, as rare but a self-care cause, never.
+    assert "autoimmune" in drawn and set(drawn) <= set(kb.see_doctor_causes)
+    for cause, region in drawn.items():
+        assert (region.cases.y == region.cause).all()
+        assert (region.cases.posterior[:, region.cause] >= REGION_FLOOR).all()
+        assert 0 < region.kept < 1
+    isaacs = drawn["autoimmune"].cases.posterior
+    clear = ((isaacs.max(axis=1) >= 0.6) & (isaacs.argmax(axis=1) == drawn["autoimmune"].cause)).sum()
+    # The target (4,000 at the default 300,000 cases) scaled to 20,000: about 267 clear cases.
+    assert 150 <= clear <= 400
 
 
 def test_confidence_weights_give_every_cause_the_same_total():

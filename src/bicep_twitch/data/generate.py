@@ -48,6 +48,8 @@ SENSITIVITY_STREAM = 7  # natural cases the sensitivity analysis of the knowledg
 # Cases drawn from one cause alone: stream base + the cause's index in the knowledge base.
 FIDELITY_RARE_STREAM = 100  # the fidelity of causes too rare among natural cases to measure there
 PROPOSAL_TUNING_STREAM = 200  # each cause's clear-case rate, which sets its share of the proposal cases
+REGION_STREAM = 300  # a rare cause's cases with more findings answered, kept where it is likely (training)
+REGION_TUNING_STREAM = 400  # a rare cause's clear-case rate under each answer-count component
 DEFAULT_SEED = 0
 DATASET_FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -181,6 +183,70 @@ def _unanswered(rng: np.random.Generator, m: int, X: np.ndarray, t: Tables) -> n
     fallback = np.searchsorted(np.cumsum(fallback_share) / fallback_share.sum(), fallback_draw[empty], side="right")
     answered[empty, np.minimum(fallback, len(t.findings) - 1)] = True
     return ~answered
+
+
+def answer_depth_posterior(X: np.ndarray, tables: Tables) -> np.ndarray:
+    """P(answer-count component | which findings are answered), shape (cases, components).
+
+    Step 3 of the generative model, inverted: which findings a case answers depends on the
+    component only through the target count, and on the values only through the follow-ups'
+    parents, so the probability of a case's answered set under each component is exact from
+    ``X`` alone. Rows follow ``X``; columns ``tables.answer_probs``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = compile_tables()
+    >>> X, _ = draw_cases(20_000, seed=0, stream=TEST_STREAM, tables=t)
+    >>> bool(np.allclose(answer_depth_posterior(X, t).mean(axis=0), t.answer_probs, atol=0.01))
+    True
+    """
+    answered = ~np.isnan(X)
+    parent = tables.requires_yes_of
+    # A finding can be answered only where its parent was answered "yes" (every finding of
+    # the first pass otherwise); an ineligible unanswered finding says nothing about the count.
+    eligible = np.ones_like(answered)
+    for j in np.flatnonzero(parent >= 0):
+        eligible[:, j] = answered[:, parent[j]] & (X[:, parent[j]] == 1.0)
+    answered_f = answered.astype(np.float64)
+    skipped_f = (eligible & ~answered).astype(np.float64)
+    share = tables.salience / tables.salience.sum()
+    free = parent < 0
+    fallback = np.where(free, tables.salience, 0.0) / np.where(free, tables.salience, 0.0).sum()
+    single = np.flatnonzero(answered.sum(axis=1) == 1)
+    log_by_component = []
+    for weight, lo, hi in zip(tables.answer_probs, tables.answer_lo, tables.answer_hi):
+        targets = np.arange(lo, hi + 1)
+        # The generator's own per-finding probabilities (float32), one column per target count.
+        p = np.minimum(1.0, targets[None, :] * share[:, None]).astype(np.float32).astype(np.float64)
+        with np.errstate(divide="ignore"):
+            log_yes, log_no = np.log(p), np.log1p(-p)
+        log_mask = _masked_log_sum(answered_f, log_yes) + _masked_log_sum(skipped_f, log_no)
+        if len(single):
+            # One answered finding may also be the fallback of a case that answered nothing.
+            nothing = _masked_log_sum(np.broadcast_to(free, (len(single), len(free))).astype(np.float64), log_no)
+            chosen = answered[single].argmax(axis=1)
+            with np.errstate(divide="ignore"):
+                log_mask[single] = np.logaddexp(log_mask[single], nothing + np.log(fallback[chosen])[:, None])
+        top = log_mask.max(axis=1, keepdims=True)
+        finite = np.where(np.isfinite(top), top, 0.0)
+        with np.errstate(divide="ignore"):
+            log_by_component.append(np.log(weight) + finite[:, 0] + np.log(np.exp(log_mask - finite).mean(axis=1)))
+    log_post = np.stack(log_by_component, axis=1)
+    log_post -= log_post.max(axis=1, keepdims=True)
+    post = np.exp(log_post)
+    return post / post.sum(axis=1, keepdims=True)
+
+
+def _masked_log_sum(indicator: np.ndarray, log_p: np.ndarray) -> np.ndarray:
+    """``indicator @ log_p`` where a zero indicator times a log of 0 counts as 0, not NaN."""
+    return indicator @ np.where(np.isneginf(log_p), 0.0, log_p) + np.where(
+        (indicator @ np.isneginf(log_p).astype(np.float64)) > 0, -np.inf, 0.0)
+
+
+def answer_depth_tables(tables: Tables, shares: np.ndarray) -> Tables:
+    """The generator's tables with the answer-count components drawn in ``shares`` instead."""
+    return dataclasses.replace(tables, answer_probs=np.asarray(shares, dtype=np.float64))
 
 
 def fully_answered_tables(tables: Tables) -> Tables:

@@ -13,6 +13,11 @@ This recipe fits the tree to the exact posterior itself:
   probabilities here, the cross-validated scores in :mod:`.select`) weighs each case by
   ``p(x) / m(x)``, ``m`` being the mixture the cases were drawn from, so that it is the estimate
   for natural cases.
+* **Region draws.** A doctor cause whose clear cases are rare even among cases drawn from it
+  (Isaacs syndrome: they answer many findings) also gets cases drawn with more findings
+  answered, kept where its exact posterior is at least a floor: its clear region and the border
+  around it. Their weight ``p(x) / m(x)`` is exact too: which findings a case answers depends on
+  the answer-count component alone, whose posterior the generator inverts.
 * **Confidence weight.** When splits are chosen, cases whose exact posterior is sure of a cause
   (at least ``CONFIDENT``) weigh more, spread so that every cause's confident cases weigh the
   same in total: otherwise a cause with few confident cases is not worth a split.
@@ -32,7 +37,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -108,6 +113,9 @@ class TrainingRows:
     cause_weight: np.ndarray
     classes: tuple[str, ...]
     doctor: tuple[int, ...] = ()
+    # How many of the pooled cases came from each set, for the model's record: "natural",
+    # "proposal", then "region <cause>" with the draws made and the share kept.
+    composition: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def take(self, rows: np.ndarray) -> "TrainingRows":
         return dataclasses.replace(self, **{name: getattr(self, name)[rows] for name in _PER_CASE})
@@ -121,14 +129,36 @@ class TrainingRows:
 _PER_CASE = ("X", "posterior", "y", "weight", "cause_weight")
 
 
-def mixture_rows(natural: Encoded, proposal: Encoded | None, *, prior: np.ndarray | None,
-                 proposal_prior: np.ndarray | None, doctor_causes: Sequence[str] = ()) -> TrainingRows:
-    """Pool natural cases and proposal cases, weighing each so that means are natural means.
+@dataclass(frozen=True)
+class RegionDraws:
+    """Cases of one rare cause drawn with more findings answered, kept where that cause is likely.
 
-    The pooled cases are a sample of the mixture ``m = a p + (1 - a) q`` (``a`` the natural
-    share), so each case weighs ``p(x) / m(x) = 1 / (a + (1 - a) q(x) / p(x))`` (the balance
-    heuristic). Only the cause prior differs between ``p`` and ``q``, so
-    ``q(x) / p(x) = sum_c (q_c / p_c) P(c | x)``: exact, from the posterior alone. ``prior`` and
+    A cause whose clear cases are too rare even among cases drawn from it alone (they answer
+    many findings) gets these beside the proposal cases: drawn from cause ``cause`` (a column of
+    ``classes``) with the answer-count components reweighted, and kept where its exact posterior
+    is at least ``floor``, a share ``kept`` of those drawn. ``depth_ratio`` maps findings to
+    ``q(answered set | x) / p(answered set | x)``, the reweighted components against the natural
+    ones. So the cases cover the cause's clear region and the border around it.
+    """
+
+    cases: Encoded
+    cause: int
+    floor: float
+    kept: float
+    depth_ratio: Callable[[np.ndarray], np.ndarray]
+
+
+def mixture_rows(natural: Encoded, proposal: Encoded | None, *, prior: np.ndarray | None,
+                 proposal_prior: np.ndarray | None, doctor_causes: Sequence[str] = (),
+                 regions: Sequence[RegionDraws] = ()) -> TrainingRows:
+    """Pool natural, proposal and region cases, weighing each so that means are natural means.
+
+    The pooled cases are a sample of the mixture ``m = sum_i a_i m_i`` (``a_i`` each set's
+    share), so each case weighs ``p(x) / m(x) = 1 / sum_i a_i m_i(x) / p(x)`` (the balance
+    heuristic), each ratio exact from the posterior: the proposal differs from ``p`` in the
+    cause prior only, ``q(x) / p(x) = sum_c (q_c / p_c) P(c | x)``; region draws of cause ``k``
+    give ``P(k | x) / p_k * depth_ratio(x) / kept`` where ``P(k | x) >= floor``, 0 elsewhere.
+    ``cause_weight`` is the same for the pair (x, drawn cause). ``prior`` and
     ``proposal_prior`` are in ``classes`` order.
 
     Examples
@@ -141,15 +171,35 @@ def mixture_rows(natural: Encoded, proposal: Encoded | None, *, prior: np.ndarra
     [1.103, 0.604, 1.103, 0.604]
     """
     doctor = tuple(natural.classes.index(c) for c in doctor_causes)
-    if proposal is None:
+    if proposal is None and not regions:
         ones = np.ones(len(natural.X))
-        return TrainingRows(natural.X, natural.posterior, natural.y, ones, ones, natural.classes, doctor)
-    a = len(natural.X) / (len(natural.X) + len(proposal.X))
-    ratio = np.asarray(proposal_prior, dtype=float) / np.asarray(prior, dtype=float)
-    pooled = concat(natural, proposal)
-    weight = 1.0 / (a + (1 - a) * (pooled.posterior @ ratio))
-    cause_weight = 1.0 / (a + (1 - a) * ratio[pooled.y])
-    return TrainingRows(pooled.X, pooled.posterior, pooled.y, weight, cause_weight, natural.classes, doctor)
+        return TrainingRows(natural.X, natural.posterior, natural.y, ones, ones, natural.classes, doctor,
+                            {"natural": len(natural.X), "proposal": 0})
+    pooled = natural
+    for part in ([proposal] if proposal is not None else []) + [r.cases for r in regions]:
+        pooled = concat(pooled, part)
+    n = len(pooled.X)
+    prior = np.asarray(prior, dtype=float)
+    density = np.full(n, len(natural.X) / n)  # sum_i a_i m_i(x) / p(x)
+    joint = density.copy()  # the same for (x, drawn cause)
+    if proposal is not None:
+        share = len(proposal.X) / n
+        ratio = np.asarray(proposal_prior, dtype=float) / prior
+        density += share * (pooled.posterior @ ratio)
+        joint += share * ratio[pooled.y]
+    for region in regions:
+        share = len(region.cases.X) / n
+        inside = np.flatnonzero(pooled.posterior[:, region.cause] >= region.floor)
+        depth = region.depth_ratio(pooled.X[inside]) / region.kept
+        density[inside] += share * depth * pooled.posterior[inside, region.cause] / prior[region.cause]
+        drawn = pooled.y[inside] == region.cause
+        joint[inside[drawn]] += share * depth[drawn] / prior[region.cause]
+    composition = {"natural": len(natural.X), "proposal": 0 if proposal is None else len(proposal.X)}
+    for region in regions:
+        composition[f"region {natural.classes[region.cause]}"] = {
+            "cases": len(region.cases.X), "kept_share": round(region.kept, 6), "floor": region.floor}
+    return TrainingRows(pooled.X, pooled.posterior, pooled.y, 1.0 / density, 1.0 / joint, natural.classes, doctor,
+                        composition)
 
 
 def confidence_weights(posterior: np.ndarray, *, extra: float = CONFIDENCE_WEIGHT) -> np.ndarray:
@@ -309,6 +359,6 @@ def path_lengths(tree: DecisionTreeClassifier, X: np.ndarray) -> np.ndarray:
     return np.diff(tree.decision_path(X).indptr) - 1
 
 
-__all__ = ["Encoded", "TrainingRows", "encode_split", "encoded_from_arrays", "concat", "mixture_rows",
+__all__ = ["Encoded", "TrainingRows", "RegionDraws", "encode_split", "encoded_from_arrays", "concat", "mixture_rows",
            "confidence_weights", "grow_tree", "node_means", "node_stats", "node_array_copy", "gini", "as_classifier", "fit_tree", "path_lengths",
            "CONFIDENT", "MIN_SAMPLES_LEAF", "RISK_WEIGHT"]

@@ -54,9 +54,10 @@ def report_markdown(record: Mapping[str, Any], kb: KnowledgeBase) -> str:
         out += ["", f"Causes with fewer than {m['fidelity']['min_clear_cases']} clear cases among the natural draws "
                 f"({', '.join(f'`{c}`' for c in rare)}) are too rare to measure there: each is measured on fresh cases "
                 "drawn from that cause alone (in blocks, until it has that many clear cases or 2,000,000 were drawn), "
-                "each case weighed back to natural cases (p(x) / P(x | cause) = prior / P(cause | x)). Equal cause "
-                "shares were not enough: among cases drawn with every cause equally likely, fewer than 1 in 2,000 "
-                "Isaacs-syndrome cases is clear."]
+                "each case weighed back to natural cases (p(x) / P(x | cause) = prior / P(cause | x)). Training "
+                "gives them more cases too: proposal cases with the rare causes boosted, and region draws for a "
+                "doctor cause whose clear cases are rare even among its own draws (fewer than 1 in 2,000 "
+                "Isaacs-syndrome cases is clear; see The tree, below)."]
     out += ["", "## Triage: how likely the doctor causes must be together", ""]
     out += _triage_table(m["triage_tradeoff"], kb)
     out += [
@@ -163,8 +164,9 @@ def report_markdown(record: Mapping[str, Any], kb: KnowledgeBase) -> str:
         f"- mean path length {_f(m['mean_path_length'], 2)} decisions on the test cases "
         f"(longest {m['max_path_length']}); {_f(full['mean_path_length'], 2)} on fully answered cases",
         f"- trained on {record['training']['cases']:,} generated cases plus "
-        f"{record['training'].get('proposal_cases', 0):,} proposal cases (every cause equally likely); labels: "
-        f"{record['training']['labels']}; split weight: {record['training']['split_weight']}",
+        f"{record['training'].get('proposal_cases', 0):,} proposal cases (the causes with few clear cases boosted)"
+        + _region_words(record["training"].get("region_cases") or {})
+        + f"; labels: {record['training']['labels']}; split weight: {record['training']['split_weight']}",
         "- hyperparameters: " + ", ".join(f"{k} {v}" for k, v in sorted(hp.items())),
     ]
     if cv:
@@ -172,7 +174,7 @@ def report_markdown(record: Mapping[str, Any], kb: KnowledgeBase) -> str:
         targets = ", ".join(f"{k} {'<=' if k == 'probability_gap' else '>='} {v:g}" for k, v in cv["targets"].items())
         chosen = cv["chosen"]
         out += [
-            f"{cv['folds']}-fold cross-validation on the {cv['cases']:,} training and proposal cases, each held-out",
+            f"{cv['folds']}-fold cross-validation on the {cv['cases']:,} pooled training cases, each held-out",
             "case weighed back to natural cases. The rule: " + cv["rule"] + ".",
             f"Targets (the acceptance targets tightened for the noise of the estimate): {targets}.",
             f"Chosen: depth {chosen['max_depth']}, {chosen['max_leaf_nodes']} leaves.",
@@ -190,6 +192,15 @@ def report_markdown(record: Mapping[str, Any], kb: KnowledgeBase) -> str:
         out += _sensitivity_section(m["sensitivity"])
     out += ["", record.get("disclaimer", kb.disclaimer), ""]
     return "\n".join(out)
+
+
+def _region_words(regions: dict) -> str:
+    """The region draws of the rarest causes, in a clause (empty without any)."""
+    if not regions:
+        return ""
+    parts = [f"{p['cases']:,} of `{c}` ({p['kept_share']:.1%} of those drawn, kept where its exact posterior is "
+             f"at least {p['floor']:g})" for c, p in regions.items()]
+    return ", plus region cases with more findings answered: " + ", ".join(parts)
 
 
 KIND_WORDS = {"article": "the article's sentence", "published": "a published figure",
