@@ -169,11 +169,11 @@ def test_region_draws_are_weighted_back_to_natural_cases(kb):
 
 def test_region_draws_go_to_the_doctor_causes_short_of_clear_cases(kb):
     from bicep_twitch.data.tables import compile_tables
-    from bicep_twitch.model.train import REGION_FLOOR, clear_rates, proposal_prior, region_draws
+    from bicep_twitch.model.train import REGION_FLOOR, clear_rates, proposal_prior, region_draws, tuning_cases
 
     tables = compile_tables(kb)
     classes = tuple(sorted(tables.cause_ids))
-    rates = clear_rates(tables, seed=3)
+    rates = clear_rates(tables, seed=3, n=tuning_cases(20_000))
     q = proposal_prior(tables, rates, n_natural=20_000, n_proposal=40_000)
     regions = region_draws(tables, rates, q, n_natural=20_000, n_proposal=40_000, seed=3, classes=classes)
     drawn = {classes[r.cause]: r for r in regions}

@@ -51,8 +51,11 @@ FULLY_ANSWERED_CASES = 50_000  # for the report
 FIDELITY_PER_TRAINING_CASE = 5
 FIDELITY_CASES = 500_000
 # A cause with fewer than evaluate.MIN_CLEAR_CASES clear natural cases is measured on cases drawn
-# from it alone, in blocks until it has that many clear cases or this many were drawn.
+# from it alone, in blocks until it has that many clear cases or RARE_CAUSE_DRAWS_PER_TRAINING_CASE
+# per training case were drawn, at most RARE_CAUSE_MAX_DRAWS (the default training set's): a small
+# training set (the tests') is measured roughly, and quickly.
 RARE_CAUSE_MAX_DRAWS = 2_000_000
+RARE_CAUSE_DRAWS_PER_TRAINING_CASE = 7
 # Proposal cases per natural training case. Measured (seed 0, 300k natural cases, depth 22, KB v1):
 # 1.0 with every cause equally likely lifted the worst cause's agreement from 0.72 to 0.91. The
 # evidence-based priors of KB v3 make the doctor causes rare (Isaacs syndrome 0.001) and their clear
@@ -67,7 +70,12 @@ PROPOSAL_SHARE = 2.0
 # have thousands of clear natural cases, keep a little, and the rare doctor causes get most.
 PROPOSAL_CLEAR_TARGET = 2000
 PROPOSAL_MIN_SHARE, PROPOSAL_MAX_SHARE = 0.01, 0.25
-PROPOSAL_TUNING_CASES = 50_000  # drawn per cause to measure its clear-case rate
+# Drawn per cause (and per answer-count component for region draws) to measure a clear-case rate:
+# one case per 6 training cases, from 5,000 to 50,000 (the default training set's). The rates set
+# only how many cases of each kind are drawn, never their weights, so a rougher rate for a small
+# training set costs efficiency, not correctness, and keeps the tests' small trainings quick.
+PROPOSAL_TUNING_CASES = 50_000
+PROPOSAL_TUNING_MIN = 5_000
 # A doctor cause (a missed one costs most) with fewer than REGION_CLEAR_TARGET clear cases expected
 # among the natural and proposal cases gets region draws: cases of it drawn with the answer-count
 # components in proportion to how many clear cases each yields (clear cases answer many findings),
@@ -213,9 +221,14 @@ def train_model(
     return record
 
 
-def clear_rates(tables: Tables, *, seed: int) -> np.ndarray:
-    """Each cause's clear-case rate (``tables`` order) among ``PROPOSAL_TUNING_CASES`` cases drawn from it alone."""
-    return np.array([_clear_rate(tables, k, seed=seed, stream=PROPOSAL_TUNING_STREAM + k)
+def tuning_cases(n_natural: int) -> int:
+    """Cases drawn to measure one clear-case rate, for ``n_natural`` training cases."""
+    return int(min(PROPOSAL_TUNING_CASES, max(PROPOSAL_TUNING_MIN, n_natural // 6)))
+
+
+def clear_rates(tables: Tables, *, seed: int, n: int = PROPOSAL_TUNING_CASES) -> np.ndarray:
+    """Each cause's clear-case rate (``tables`` order) among ``n`` cases drawn from it alone."""
+    return np.array([_clear_rate(tables, k, seed=seed, stream=PROPOSAL_TUNING_STREAM + k, n=n)
                      for k in range(len(tables.cause_ids))])
 
 
@@ -234,13 +247,13 @@ def proposal_prior(tables: Tables, rates: np.ndarray, *, n_natural: int, n_propo
     return share / share.sum()
 
 
-def _clear_rate(tables: Tables, k: int, *, seed: int, stream: int, depth: np.ndarray | None = None) -> float:
-    """Share of cases drawn from cause ``k`` alone (answer-count components ``depth``, natural when
-    None) that are clear cases of it; at least one counted."""
+def _clear_rate(tables: Tables, k: int, *, seed: int, stream: int, n: int, depth: np.ndarray | None = None) -> float:
+    """Share of ``n`` cases drawn from cause ``k`` alone (answer-count components ``depth``, natural
+    when None) that are clear cases of it; at least one counted."""
     drawn = cause_tables(tables, k) if depth is None else answer_depth_tables(cause_tables(tables, k), depth)
-    X, _ = draw_cases(PROPOSAL_TUNING_CASES, seed=seed, stream=stream, tables=drawn)
+    X, _ = draw_cases(n, seed=seed, stream=stream, tables=drawn)
     post = posterior_matrix(X, tables)
-    return max(int(((post.max(axis=1) >= CONFIDENT) & (post.argmax(axis=1) == k)).sum()), 1) / PROPOSAL_TUNING_CASES
+    return max(int(((post.max(axis=1) >= CONFIDENT) & (post.argmax(axis=1) == k)).sum()), 1) / n
 
 
 def region_draws(tables: Tables, rates: np.ndarray, proposal_shares: np.ndarray, *, n_natural: int,
@@ -248,7 +261,7 @@ def region_draws(tables: Tables, rates: np.ndarray, proposal_shares: np.ndarray,
     """Region draws for each doctor cause expected to have fewer than ``REGION_CLEAR_TARGET`` clear cases.
 
     The answer-count components are drawn in proportion to the clear cases each yields (each
-    component's rate measured on ``PROPOSAL_TUNING_CASES`` cases), enough to expect the clear
+    component's rate measured on :func:`tuning_cases` cases), enough to expect the clear
     cases the cause lacks (the target scaled by ``n_natural`` against the default training
     size), kept where its exact posterior is at least ``REGION_FLOOR``.
     """
@@ -261,7 +274,8 @@ def region_draws(tables: Tables, rates: np.ndarray, proposal_shares: np.ndarray,
         if cause not in tables.kb.see_doctor_causes or expected >= target:
             continue
         rates = np.array([_clear_rate(tables, k, seed=seed, stream=REGION_TUNING_STREAM + n_components * k + i,
-                                      depth=np.eye(n_components)[i]) for i in range(n_components)])
+                                      n=tuning_cases(n_natural), depth=np.eye(n_components)[i])
+                          for i in range(n_components)])
         depth = tables.answer_probs * rates / (tables.answer_probs * rates).sum()
         n_draw = int(np.ceil(max(target - expected, 0.0) / float(depth @ rates)))
         if n_draw == 0:
@@ -284,7 +298,7 @@ def training_rows(train: Encoded, tables: Tables, *, seed: int) -> TrainingRows:
     """The training cases pooled with their proposal cases (rare causes boosted) and the rarest
     causes' region draws, weighted back."""
     n_proposal = round(PROPOSAL_SHARE * len(train.X))
-    rates = clear_rates(tables, seed=seed)
+    rates = clear_rates(tables, seed=seed, n=tuning_cases(len(train.X)))
     q = proposal_prior(tables, rates, n_natural=len(train.X), n_proposal=n_proposal)
     shifted = dataclasses.replace(tables, prior=q, cum_prior=np.cumsum(q))
     proposal = encoded_from_arrays(
@@ -316,7 +330,7 @@ def _metrics(tree, train: Encoded, test: Encoded, tables: Tables, *, seed: int,
     fresh_proba = tree.predict_proba(fresh.X)
     clear_draws: dict[str, list[tuple[Encoded, int]]] = {}
     metrics["fidelity"] = fidelity_with_rare_causes(tree.predict_proba, fresh_proba, fresh, tables, seed=seed,
-                                                    clear_draws=clear_draws)
+                                                    clear_draws=clear_draws, max_draws=_rare_cause_draws(len(train.X)))
     metrics["triage_tradeoff"] = triage_tradeoff(fresh_proba, fresh.posterior, fresh.X, classes=fresh.classes, kb=kb)
 
     X_full, y_full = fully_answered_cases(FULLY_ANSWERED_CASES, seed=seed, tables=tables)
@@ -336,14 +350,18 @@ def _metrics(tree, train: Encoded, test: Encoded, tables: Tables, *, seed: int,
 
 
 def fidelity_with_rare_causes(predict_proba, fresh_proba: np.ndarray, fresh: Encoded, tables: Tables, *,
-                              seed: int, clear_draws: dict[str, list[tuple[Encoded, int]]] | None = None) -> dict[str, Any]:
+                              seed: int, clear_draws: dict[str, list[tuple[Encoded, int]]] | None = None,
+                              max_draws: int | None = None) -> dict[str, Any]:
     """Fidelity on natural cases; each cause with too few clear ones measured on its own draws, weighted back.
+
+    Its own draws stop at ``max_draws`` (``RARE_CAUSE_MAX_DRAWS`` when None), recorded as ``max_own_draws``.
 
     ``clear_draws`` keeps, per cause, the clear cases of those draws and how many were drawn, between
     calls: which cases are clear does not depend on the tree, so a second tree measured on the same
     cases needs neither the draws nor their posterior again.
     """
     clear_draws = {} if clear_draws is None else clear_draws
+    max_draws = RARE_CAUSE_MAX_DRAWS if max_draws is None else max_draws
     natural = fidelity_scores(fresh_proba, fresh.posterior, fresh.y, classes=fresh.classes)
     rare, drawn = {}, {}
     for cause, n in natural["confident_cases_by_cause"].items():
@@ -352,7 +370,7 @@ def fidelity_with_rare_causes(predict_proba, fresh_proba: np.ndarray, fresh: Enc
         k = tables.cause_ids.index(cause)
         j = fresh.classes.index(cause)
         if cause not in clear_draws:
-            clear_draws[cause] = _rare_clear_cases(tables, k, j, seed=seed)
+            clear_draws[cause] = _rare_clear_cases(tables, k, j, seed=seed, max_draws=max_draws)
         found, weighted, total, drawn[cause] = 0, 0.0, 0.0, 0
         for block, n_drawn in clear_draws[cause]:
             agreement, clear, weight = cause_agreement(predict_proba(block.X), block.posterior, cause=j,
@@ -363,14 +381,18 @@ def fidelity_with_rare_causes(predict_proba, fresh_proba: np.ndarray, fresh: Enc
                 total += weight
                 found += clear
         rare[cause] = (weighted / total if total else None, found)
-    return with_rare_causes(natural, rare, draws=drawn)
+    return {**with_rare_causes(natural, rare, draws=drawn), "max_own_draws": max_draws}
 
 
-def _rare_clear_cases(tables: Tables, k: int, j: int, *, seed: int) -> list[tuple[Encoded, int]]:
+def _rare_cause_draws(n_train: int) -> int:
+    return min(RARE_CAUSE_MAX_DRAWS, RARE_CAUSE_DRAWS_PER_TRAINING_CASE * n_train)
+
+
+def _rare_clear_cases(tables: Tables, k: int, j: int, *, seed: int, max_draws: int) -> list[tuple[Encoded, int]]:
     """Blocks of cases drawn from cause ``k`` alone until ``MIN_CLEAR_CASES`` are clear (column ``j``):
     each block's clear cases and its size."""
     out, found = [], 0
-    for X, y in iter_blocks(RARE_CAUSE_MAX_DRAWS, seed=seed, stream=FIDELITY_RARE_STREAM + k,
+    for X, y in iter_blocks(max_draws, seed=seed, stream=FIDELITY_RARE_STREAM + k,
                             tables=cause_tables(tables, k)):
         block = encoded_from_arrays(X, y, tables)
         clear = (block.posterior.max(axis=1) >= CONFIDENT) & (block.posterior.argmax(axis=1) == j)
@@ -416,8 +438,8 @@ def _previous_recipe(train: Encoded, test: Encoded, fresh: Encoded, full: Encode
         "depth": int(old.get_depth()),
         "test": accuracy_block(proba(test.X), test.y, test.posterior),
         "fully_answered": accuracy_block(proba(full.X), full.y, full.posterior),
-        "fidelity": fidelity_with_rare_causes(proba, fresh_proba, fresh, tables, seed=seed,
-                                              clear_draws=clear_draws),
+        "fidelity": fidelity_with_rare_causes(proba, fresh_proba, fresh, tables, seed=seed, clear_draws=clear_draws,
+                                              max_draws=_rare_cause_draws(len(train.X))),
         "triage": next(r for r in tradeoff["rows"] if r["threshold"] == OFF),
     }
 
