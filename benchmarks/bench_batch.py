@@ -93,6 +93,7 @@ def main() -> None:
         header = out.read_text().split("\n", 1)[0]
         t_large, mem_large = measure(command() + ["predict", "--input", str(large), "--output", str(out)] + model, 1)
         floor_t, floor_mem = measure([sys.executable, "-c", "import numpy, pandas"], args.repeat)
+        numpy_t, numpy_mem = measure([sys.executable, "-c", "import numpy"], args.repeat)
     n = args.n
     print(f"model {predictor.model_dir}; {n:,} rows of generated cases with an id column")
     print(f"   output columns: {header[:150]}{'...' if len(header) > 150 else ''}")
@@ -100,6 +101,7 @@ def main() -> None:
     print(f"1. predict --input/--output, process  {t_cli:8.3f} s   peak {mem_small:6.0f} MB   "
           f"output {size / 1e6:.1f} MB ({size / n:.0f} bytes a row, {lines - 1:,} rows)")
     print(f"   (python -c 'import numpy, pandas'  {floor_t:8.3f} s   peak {floor_mem:6.0f} MB: the floor)")
+    print(f"   (python -c 'import numpy'          {numpy_t:8.3f} s   peak {numpy_mem:6.0f} MB: what a batch imports)")
     print(f"   ratio command / predict_many       {t_cli / t_many:8.1f}     (target <= 10)")
     print(f"2. to_frame()                         {t_frame:8.3f} s")
     print(f"   ratio to_frame / predict_many      {t_frame / t_many:8.1f}     (target <= 2)")

@@ -199,6 +199,25 @@ def test_predict_case_imports_no_scikit_learn_numpy_or_pandas():
     assert proc.stdout.strip().splitlines()[-1] == "HEAVY [] 0"
 
 
+def test_predict_input_imports_no_pandas_or_scikit_learn(toy_model, tmp_path):
+    # A batch needs numpy only: pandas and scikit-learn took about half of a 100,000-row batch's time.
+    source = tmp_path / "cases.csv"
+    source.write_text("id,weakness\na,yes\n")
+    code = dedent(
+        f"""
+        import sys
+        from bicep_twitch.cli import main
+        status = main(["predict", "--model", {str(toy_model)!r}, "--input", {str(source)!r},
+                       "--output", {str(tmp_path / "out.csv")!r}])
+        heavy = sorted({{m.split(".")[0] for m in sys.modules}} & {{"pandas", "sklearn", "scipy", "joblib"}})
+        print("HEAVY", heavy, status)
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "HEAVY [] 0"
+
+
 def test_console_script_and_predict_script(tmp_path):
     bad = subprocess.run(
         [sys.executable, "-m", "bicep_twitch", "predict", "--case", '{"stress_level": 11}'],

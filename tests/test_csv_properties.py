@@ -104,3 +104,44 @@ def test_every_row_reads_back_in_order_with_its_case_answers(generated, block_ro
         assert (row["cause"], row["probability"], row["triage"], row["error"]) == (
             result.cause, result.probability, result.triage, "")
         assert row["red_flags"] == ";".join(result.red_flags)
+
+
+# Any text at all: quotes, line endings mixed, blank lines, rows too long or short, bad cells.
+ANY_CELL = st.sampled_from(("", "", "", "?", " ", "yes", "No", "1.0", "0", "maybe", "3", "-1", "7.5", "spasm",
+                            "Twitch", "\u00e9", "a\x00b", '"q, r"', 'a"b', "x y"))
+
+
+@st.composite
+def any_csv(draw):
+    columns = draw(st.lists(st.sampled_from(KB.finding_ids), unique=True, min_size=1, max_size=5))
+    if draw(st.booleans()):
+        columns.insert(0, "id")
+    newline = draw(st.sampled_from(("\n", "\r\n", "\r")))
+    rows = draw(st.lists(st.lists(ANY_CELL, min_size=0, max_size=len(columns) + 1), max_size=30))
+    # Most rows of the right length, as in a real file, so that blocks of plain lines occur.
+    rows = [row if draw(st.integers(0, 4)) == 0 else (row + [""] * len(columns))[:len(columns)] for row in rows]
+    lines = [",".join(columns)] + [",".join(row) for row in rows]
+    return newline.join(lines) + draw(st.sampled_from(("", newline, newline * 2)))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_csv(), st.integers(1, 8))
+def test_plain_blocks_read_as_the_csv_module_reads_them(text, block_rows):
+    """Blocks of plain lines are split at once, the others by the csv module row by row: the
+    same cases, errors, ids and line numbers either way."""
+    def read(**patches):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "cases.csv"
+            path.write_bytes(text.encode())
+            with mock.patch.multiple(case_input, CSV_BLOCK_ROWS=block_rows, **patches):
+                try:
+                    return read_cases_csv(str(path), KB)
+                except Exception as exc:  # noqa: BLE001 - the same error either way
+                    return f"{type(exc).__name__}: {exc}"
+
+    split, by_rows = read(), read(_plain_columns=lambda chunk, width: None)
+    if isinstance(by_rows, str):
+        assert split == by_rows
+        return
+    np.testing.assert_array_equal(split.X, by_rows.X)
+    assert (split.errors, split.passthrough, split.lines) == (by_rows.errors, by_rows.passthrough, by_rows.lines)

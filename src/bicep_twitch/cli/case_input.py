@@ -18,6 +18,7 @@ import csv
 import functools
 import gc
 import io
+import itertools
 import json
 import sys
 from typing import IO, TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
@@ -201,7 +202,8 @@ def iter_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) ->
 
     where = f"--input {shown(path)}"
     with _open_bytes(path, "--input") as stream:
-        reader = csv.reader(_text_lines(stream, path), strict=True)
+        source = _text_lines(stream, path)
+        reader = csv.reader(source, strict=True)
         header_cells = _next_record(reader, where, 1)
         if header_cells is None:
             raise DataError(f"{where} is empty; it needs a header row of finding ids")
@@ -213,23 +215,33 @@ def iter_cases_csv(path: str, kb: KnowledgeBase, *, keep: Sequence[str] = ()) ->
         blank = [""] * width
         empty = True
         # In blocks, so the Python strings of a large file never all exist at once.
-        for lines, table in _row_blocks(reader, where, one_column=width == 1, size=CSV_BLOCK_ROWS):
+        for lines, table, columns in _row_blocks(source, reader.line_num, where, width=width, size=CSV_BLOCK_ROWS):
             empty = False
             errors: dict[int, list[str]] = {}
+            shapes: dict[int, list[str]] = {}
             with gc_paused():  # as in _row_blocks
-                wrong = [pos for pos, fields in enumerate(table) if len(fields) != width]
-                shapes = {pos: table[pos] for pos in wrong}
-                for pos in wrong:
-                    errors[pos] = [_shape_error(table[pos], width)]
-                    table[pos] = blank  # its cells are not read: the row has only its error
-                columns = list(zip(*table))
+                if columns is None:  # rows as the csv module read them, of any length: each checked
+                    lengths = np.fromiter(map(len, table), dtype=np.intp, count=len(table))
+                    wrong = np.flatnonzero(lengths != width).tolist()
+                    shapes = {pos: table[pos] for pos in wrong}
+                    for pos in wrong:
+                        errors[pos] = [_shape_error(table[pos], width)]
+                        table[pos] = blank  # its cells are not read: the row has only its error
+                    columns = _RowColumns(list(zip(*table)))
                 passthrough: dict[str, list[str]] = {name: list(columns[k]) for name, k in passed}
                 for pos, fields in shapes.items():  # the id still names the row, at its column's place
                     for name, k in passed:
                         passthrough[name][pos] = fields[k] if k < len(fields) else ""
-            X = np.full((len(table), n_findings), np.nan)
+            X = np.full((len(lines), n_findings), np.nan)
             for j, f in read:  # in the header's order, so a row's errors read left to right
-                X[:, column_of[f.id]] = kind_of(f).encode_cells(f, columns[j], errors)
+                rows, cells = columns.given(j)
+                if rows is None:
+                    X[:, column_of[f.id]] = kind_of(f).encode_cells(f, cells, errors)
+                    continue
+                found: dict[int, list[str]] = {}
+                X[rows, column_of[f.id]] = kind_of(f).encode_cells(f, cells, found)
+                for pos, messages in found.items():
+                    errors.setdefault(int(rows[pos]), []).extend(messages)
             # What spans a row: a follow-up given while its precondition is denied; one given alone
             # means its parent, as for one case.
             for pos, message in denied_follow_ups(X, kb):
@@ -280,6 +292,12 @@ def _text_lines(stream: IO[bytes], path: str) -> Iterator[str]:
 
     Raises DataError naming the first line that is not UTF-8.
     """
+    # The lines of each read as a list, chained in C: a generator resumed once a line cost more.
+    return itertools.chain.from_iterable(_line_lists(stream, path))
+
+
+def _line_lists(stream: IO[bytes], path: str) -> Iterator[list[str]]:
+    """The lines of :func:`_text_lines`, a list for each read."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     head = b""
     while len(head) < len(BOM):  # a pipe may give fewer bytes than asked
@@ -302,7 +320,7 @@ def _text_lines(stream: IO[bytes], path: str) -> Iterator[str]:
         lines = io.StringIO(carry + text, newline="").readlines()
         # The last line may go on in the next read (a "\r" may be the first half of "\r\n").
         carry = lines.pop() if lines and not final and not lines[-1].endswith("\n") else ""
-        yield from lines
+        yield lines
         if final:
             return
         head = b""
@@ -331,44 +349,118 @@ def _next_record(reader: Any, where: str, line: int) -> list[str] | None:
         raise DataError(f"{where}, line {line}: not a readable CSV row ({exc}); check its quotes") from None
 
 
-def _row_blocks(reader: Any, where: str, *, one_column: bool, size: int) -> Iterator[tuple[list[int], list[list[str]]]]:
-    """The data rows in blocks of about ``size``: (the line each row starts on, its fields).
+def _row_blocks(source: Iterator[str], done: int, where: str, *, width: int,
+                size: int) -> Iterator[tuple[list[int], Any, Any]]:
+    """The data rows in blocks of at most ``size`` lines: (the line each row starts on, its rows or
+    ``None``, its columns or ``None``). ``source`` gives the lines after the first ``done``.
 
-    The blank lines a file ends with are no rows; one inside is a row of no fields (an error),
-    except in a one-column file, where every blank line is a row with an empty cell (unknown).
-    A quoting error stops the whole file, naming its line.
+    A block of plain lines (see :func:`_plain_columns`) comes as its columns, split at once;
+    any other is read by the csv module, row by row. The blank lines a file ends with are no
+    rows; one inside is a row of no fields (an error), except in a one-column file, where every
+    blank line is a row with an empty cell (unknown). A quoting error stops the whole file,
+    naming its line.
     """
     pending: list[int] = []  # blank lines not yet known to be inside the file
-    first = reader.line_num + 1
-    more = True
-    while more:
+    while True:
+        chunk = list(itertools.islice(source, size))
+        if not chunk:
+            return
+        columns = None if pending else _plain_columns(chunk, width)
+        if columns is not None:
+            yield list(range(done + 1, done + 1 + len(chunk))), None, columns
+            done += len(chunk)
+            continue
+        # The csv module reads the lines of this block, and of the next ones while a quoted
+        # field goes on past its end.
+        reader = csv.reader(itertools.chain(chunk, source), strict=True)
         lines: list[int] = []
         rows: list[list[str]] = []
-        more = False
         # Many small lists and strings, no cycles: the collector would only walk them again
         # and again. Paused for one block at a time, never while the caller runs.
         with gc_paused():
-            try:
-                for fields in reader:
-                    # In a one-column file every blank line is a row with an empty cell, at the
-                    # end too: that is how spreadsheets write a column of unknown cells.
-                    if fields or one_column:
-                        if pending:
-                            lines.extend(pending)
-                            rows.extend([] for _ in pending)
-                            pending.clear()
-                        lines.append(first)
-                        rows.append(fields or [""])
-                    else:
-                        pending.append(first)
-                    first = reader.line_num + 1
-                    if len(rows) >= size:
-                        more = True
-                        break
-            except csv.Error as exc:
-                raise DataError(f"{where}, line {first}: not a readable CSV row ({exc}); check its quotes") from None
+            while reader.line_num < len(chunk):
+                first = done + reader.line_num + 1
+                try:
+                    fields = next(reader)
+                except csv.Error as exc:
+                    raise DataError(f"{where}, line {first}: not a readable CSV row ({exc}); check its quotes") from None
+                # In a one-column file every blank line is a row with an empty cell, at the
+                # end too: that is how spreadsheets write a column of unknown cells.
+                if fields or width == 1:
+                    if pending:
+                        lines.extend(pending)
+                        rows.extend([] for _ in pending)
+                        pending.clear()
+                    lines.append(first)
+                    rows.append(fields or [""])
+                else:
+                    pending.append(first)
+        done += reader.line_num
         if rows:
-            yield lines, rows
+            yield lines, rows, None
+
+
+class _RowColumns:
+    """A block's cells by column, read row by row: ``block[j]`` is every cell of column ``j``;
+    ``given(j)`` gives them as ``(None, cells)`` (``None``: every row, empty cells too)."""
+
+    def __init__(self, columns: list[Sequence[str]]):
+        self.columns = columns
+
+    def __getitem__(self, j: int) -> Sequence[str]:
+        return self.columns[j]
+
+    def given(self, j: int) -> tuple[Any, Sequence[str]]:
+        return None, self.columns[j]
+
+
+class _PlainColumns(_RowColumns):
+    """The cells of a block of plain lines (see :func:`_plain_columns`), split at once.
+
+    ``given(j)`` gives only the rows whose cell is not empty and those cells: most cells of a
+    table of cases are empty (unknown), and an empty cell is unknown whatever the finding, so
+    only the others are read.
+    """
+
+    def __init__(self, cells: list[str], width: int, filled: "np.ndarray"):
+        self.cells, self.width, self.filled = cells, width, filled
+
+    def __getitem__(self, j: int) -> list[str]:
+        return self.cells[j::self.width]
+
+    def given(self, j: int) -> tuple["np.ndarray", list[str]]:
+        import numpy as np
+
+        rows = np.flatnonzero(self.filled[j])
+        return rows, list(map(self.cells.__getitem__, (rows * self.width + j).tolist()))
+
+
+def _plain_columns(chunk: list[str], width: int) -> _PlainColumns | None:
+    """The columns of lines that need no CSV reading, or ``None``: no quote, every line ended by
+    ``\\n``, or every one by ``\\r\\n`` (the last may have no ending), no field longer than the
+    csv module allows, and exactly ``width`` fields on every line (``width`` of 2 or more, so no
+    line is blank). Such lines split at every comma as the csv module splits them, but a whole
+    block at once instead of a row at a time.
+    """
+    import numpy as np
+
+    text = "".join(chunk)
+    newline = "\r\n" if "\r" in text else "\n"
+    limit = csv.field_size_limit()
+    if (width < 2 or '"' in text
+            or (newline == "\r\n" and not text.count("\r") == text.count("\n") == text.count("\r\n"))
+            or (len(text) > limit and max(map(len, chunk)) > limit)
+            or set(map(str.count, chunk, itertools.repeat(","))) != {width - 1}):
+        return None
+    if text.endswith(newline):
+        text = text[: -len(newline)]
+    text = text.replace(newline, ",")
+    # Where each cell ends (at a comma, the last at the end), in characters: which cells are empty.
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    ends = np.append(np.flatnonzero(codes == ord(",")), len(codes))
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    filled = np.ascontiguousarray((ends > starts).reshape(-1, width).T)  # one row a column
+    return _PlainColumns(text.split(","), width, filled)
 
 
 def _header(cells: list[str], where: str, kb: KnowledgeBase, keep: Sequence[str]) -> list[str]:

@@ -187,7 +187,7 @@ def check_output_target(output: str, input_path: str, model_dir: Path) -> Path:
     Refused: a folder, the input file itself, and any file of a model folder (the one in use or
     another), which would then stop loading.
     """
-    from ..data.generate import MANIFEST_NAME
+    from ..data import MANIFEST_NAME
 
     try:
         real = check_output_file(output, parameter="--output", inputs=[0 if input_path == STDIO else input_path],

@@ -35,6 +35,7 @@ from ..core.checks import check_count, check_seed
 from .._io import ensure_writable_dir, replaced_folder
 from ..core.knowledge import CHOICE, YES_NO
 from ..data.tables import Tables, compile_tables
+from . import MANIFEST_NAME
 
 BLOCK_ROWS = 1 << 16
 # Seed streams: each set of cases draws from its own, so no two share a draw. One list, here.
@@ -52,7 +53,6 @@ REGION_STREAM = 300  # a rare cause's cases with more findings answered, kept wh
 REGION_TUNING_STREAM = 400  # a rare cause's clear-case rate under each answer-count component
 DEFAULT_SEED = 0
 DATASET_FORMAT_VERSION = 1
-MANIFEST_NAME = "manifest.json"
 # What write_dataset accepts: about 4 GB of CSV and some minutes; more is a typo, not a dataset.
 MAX_DATASET_CASES = 50_000_000
 BYTES_PER_CASE = 90  # a generous upper estimate of one CSV row, to check the free disk before writing

@@ -7,6 +7,7 @@ predictor's. It imports numpy (and pandas for tables), which the one-case path n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, overload
 
@@ -86,7 +87,8 @@ class Column(NamedTuple):
     """One column of the batch table (:meth:`Predictions.to_frame`, ``predict --input``).
 
     Give ``leaf`` when the value depends on the leaf alone (worked out once per leaf, so a
-    large batch costs one lookup a row), else ``rows``, computed for a whole block of cases.
+    large batch costs one lookup a row), else ``distinct`` when the column takes few values
+    (each then formatted once, not once a row), else ``rows``, computed for a whole block.
 
     Attributes
     ----------
@@ -96,6 +98,9 @@ class Column(NamedTuple):
         ``(predictor, node) -> value`` for a leaf of the tree.
     rows : callable or None
         ``(predictions) -> array`` with one value per case.
+    distinct : callable or None
+        ``(predictions) -> (values, inverse)``: the column's distinct values (a list) and, for
+        each case, the position of its value among them (an integer array).
     blank : object
         What a row that could not be read holds (``None``, NaN or ``""``; all write as an
         empty cell). ``KEEP`` keeps the column's own value there (the error itself).
@@ -105,6 +110,7 @@ class Column(NamedTuple):
     leaf: Callable[[Any, int], Any] | None = None
     rows: Callable[["Predictions"], np.ndarray] | None = None
     blank: Any = ""
+    distinct: Callable[["Predictions"], tuple[list[Any], np.ndarray]] | None = None
 
 
 KEEP = object()  # Column.blank: the value stands for rows that could not be read too
@@ -132,15 +138,13 @@ def batch_columns(kb: Any) -> dict[str, Column]:
         Column("cause", leaf=lambda p, node: p.leaf(node).cause, blank=None),
         Column("probability", leaf=lambda p, node: p.leaf(node).probability, blank=NAN),
         Column("top_causes", leaf=lambda p, node: "; ".join(f"{c} {q:.3f}" for c, q in p.leaf(node).differential[:3])),
-        Column("triage", rows=lambda b: b.triage_columns()[0]),
-        Column("red_flags", rows=lambda b: b.triage_columns()[1]),
-        Column("safety_net", rows=lambda b: b.triage_columns()[2]),
-        Column("triage_reasons", rows=lambda b: b.triage_columns()[3]),
+        *(Column(name, distinct=lambda b, k=k: b.triage_distinct(k))
+          for k, name in enumerate(("triage", "red_flags", "safety_net", "triage_reasons"))),
         *(Column(f"top{k + 1}{suffix}", leaf=_ranked(k, part), blank=(None, NAN)[part])
           for k in range(TOP) for part, suffix in enumerate(("", "_probability"))),
         *(Column(f"p_{cause}", leaf=_probability_of(cause), blank=NAN) for cause in kb.cause_ids),
         Column("path", rows=lambda b: b.path_column()),
-        Column("error", rows=lambda b: b.error_column(), blank=KEEP),
+        Column("error", distinct=lambda b: b.error_distinct(), blank=KEEP),
     ]
     return {c.name: c for c in columns}
 
@@ -193,7 +197,7 @@ class Predictions(Sequence):
         self.leaves = leaves
         self.errors = dict(errors)
         self._distinct: tuple[list[int], np.ndarray] | None = None
-        self._triage: tuple[np.ndarray, ...] | None = None
+        self._triage: tuple[list[list[str]], np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.leaves)
@@ -248,12 +252,32 @@ class Predictions(Sequence):
             values = [column.leaf(self.predictor, node) for node in nodes]
             kind = np.float64 if all(type(v) is float for v in values) and values else object
             out = np.asarray(values, dtype=kind)[inverse] if values else np.empty(0, dtype=kind)
+        elif column.distinct is not None:
+            values, inverse = column.distinct(self)
+            out = np.asarray(values, dtype=object)[inverse]
         else:
             out = column.rows(self)
         if self.errors and column.blank is not KEEP:
             out = out.astype(object) if out.dtype != object and not isinstance(column.blank, float) else out
             out[self._bad()] = column.blank
         return out
+
+    def distinct_column(self, column: Column) -> tuple[list[Any], "np.ndarray"]:
+        """A column not fixed by the leaf as its distinct values and each case's position among
+        them (a row that could not be read holds the column's blank): what the CSV formats."""
+        if column.distinct is not None:
+            values, inverse = column.distinct(self)
+        else:
+            cells = column.rows(self).tolist()
+            # Each distinct value's position, in the order first met (dict.fromkeys keeps it).
+            position = {value: k for k, value in enumerate(dict.fromkeys(cells))}
+            values = list(position)
+            inverse = np.fromiter(map(position.__getitem__, cells), dtype=np.intp, count=len(cells))
+        if self.errors and column.blank is not KEEP:
+            inverse = inverse.copy()
+            inverse[self._bad()] = len(values)
+            values = [*values, column.blank]
+        return values, inverse
 
     def triage(self) -> Triage:
         """The knowledge base's triage rules applied to every case at once (bool columns)."""
@@ -268,9 +292,18 @@ class Predictions(Sequence):
 
     def triage_columns(self) -> tuple["np.ndarray", ...]:
         """Per-case triage level, red flags (joined by ";"), safety net and reasons (each rule that
-        fired as "rule (level, how soon)", the most urgent first, joined by "; "), worked out once
-        per distinct set of fired rules (as :func:`~bicep_twitch.core.triage.triage` gives them
-        for that case), and kept for the other columns."""
+        fired as "rule (level, how soon)", the most urgent first, joined by "; ")."""
+        columns, inverse = self._triage_distinct()
+        return tuple(np.asarray(c, dtype=object)[inverse] for c in columns)
+
+    def triage_distinct(self, k: int) -> tuple[list[str], "np.ndarray"]:
+        """The ``k``-th of :meth:`triage_columns` as its distinct values and each case's position among them."""
+        columns, inverse = self._triage_distinct()
+        return list(columns[k]), inverse
+
+    def _triage_distinct(self) -> tuple[list[list[str]], "np.ndarray"]:
+        # Worked out once per distinct set of fired rules (as triage() gives them for that case),
+        # and kept for the other columns.
         if self._triage is None:
             told = self.triage()
             n = len(self)
@@ -285,9 +318,8 @@ class Predictions(Sequence):
                 for column, value in zip(columns, (one.level, ";".join(one.red_flags), one.safety_net,
                                                    "; ".join(f"{r.rule} ({r.level}, {r.how_soon})" for r in one.reasons))):
                     column.append(value)
-            self._triage = tuple(np.asarray(c, dtype=object)[inverse.reshape(-1)] if n else np.array([], dtype=object)
-                                 for c in columns)
-        return tuple(column.copy() for column in self._triage)
+            self._triage = columns, inverse.reshape(-1)
+        return self._triage
 
     def path_column(self) -> "np.ndarray":
         """Each case's explanation: the path's sentences joined by ``"; "`` (slow: one walk a case)."""
@@ -301,10 +333,14 @@ class Predictions(Sequence):
 
     def error_column(self) -> "np.ndarray":
         """Each case's error message; empty for the cases that were read."""
-        error = np.full(len(self), "", dtype=object)
-        for k, message in self.errors.items():
-            error[k] = message
-        return error
+        values, inverse = self.error_distinct()
+        return np.asarray(values, dtype=object)[inverse]
+
+    def error_distinct(self) -> tuple[list[str], "np.ndarray"]:
+        """:meth:`error_column` as its values (``""`` first, then each message) and each case's position among them."""
+        inverse = np.zeros(len(self), dtype=np.intp)
+        inverse[self._bad()] = np.arange(1, len(self.errors) + 1)
+        return ["", *self.errors.values()], inverse
 
     def to_frame(self, *, columns: Sequence[str] | None = None, explain: bool = False) -> "pd.DataFrame":
         """One row per case, in order; by default cause, probability, top_causes, triage, red_flags, error.
@@ -383,7 +419,7 @@ def csv_cell(value: Any) -> str:
     if type(value) is float:
         return "" if value != value else repr(value)
     text = str(value)
-    if any(ch in text for ch in _NEEDS_QUOTES):
+    if _QUOTE.search(text):
         return '"' + text.replace('"', '""') + '"'
     return text
 
@@ -392,8 +428,9 @@ class CsvWriter:
     """The batch CSV as text, a block of predictions at a time (``predict --input`` streams with it).
 
     Runs of columns fixed by the leaf are formatted once per leaf and kept for the next
-    blocks, so a row costs a few string joins; the other columns are formatted once per
-    distinct value of the block.
+    blocks; the other columns are formatted once per distinct value of the block; output
+    columns side by side are joined once per distinct combination, so a row costs one piece
+    per passthrough column and one for each run of output columns.
 
     Parameters
     ----------
@@ -441,30 +478,75 @@ class CsvWriter:
     def text(self, predictions: Predictions, passthrough: Mapping[str, Sequence[str]] | None = None) -> str:
         """The rows of one block, each ending with a newline (no header)."""
         n = len(predictions)
-        cells = passthrough or {}
-        parts: list[Sequence[str]] = []
-        bad = predictions._bad() if predictions.errors else None
-        for group, known in zip(self.groups, self._leaf_text):
-            if isinstance(group, str):
-                part = _formatted(cells[group], n, group)
-            elif group[0].leaf is None:  # one column computed for the block
-                part = _formatted(predictions.column(group[0]), n, group[0].name)
-            else:
-                nodes, inverse = predictions.distinct_leaves()
-                for node in nodes:
-                    if node not in known:
-                        known[node] = ",".join(csv_cell(c.leaf(predictions.predictor, node)) for c in group)
-                texts = np.asarray([known[node] for node in nodes] or [""], dtype=object)[inverse]
-                if bad is not None:
-                    texts[bad] = "," * (len(group) - 1)
-                part = texts.tolist()
-            parts.append(part)
-        if not parts:
+        if n == 0:
             return ""
-        lines = [",".join(row) for row in zip(*parts)] if len(parts) > 1 else list(parts[0])
-        if len(self.names) == 1:  # a lone empty cell must not read as a blank line
-            lines = [line or '""' for line in lines]
-        return "\n".join(lines) + "\n" if lines else ""
+        cells = passthrough or {}
+        lone = len(self.names) == 1  # a lone empty cell must not read as a blank line
+        # A row is a sequence of slots: a passthrough column's own cells (a list), or a run of
+        # output columns and separators between passthrough columns (a tuple of parts: texts,
+        # or a column's distinct texts and each row's position among them). Each run is joined
+        # once per distinct combination of its columns' values, so a row costs one piece a slot,
+        # not one a cell.
+        slots: list[Any] = []
+        for k, (group, known) in enumerate(zip(self.groups, self._leaf_text)):
+            if k:
+                _add_part(slots, ",")
+            if isinstance(group, str):
+                formatted = _formatted(cells[group], n, group)
+                slots.append([cell or '""' for cell in formatted] if lone else formatted)
+            else:
+                texts, inverse = self._distinct_texts(group, known, predictions)
+                _add_part(slots, ([text or '""' for text in texts] if lone else texts, inverse))
+        _add_part(slots, "\n")
+        pieces: list[str] = [""] * (n * len(slots))
+        for k, slot in enumerate(slots):
+            pieces[k::len(slots)] = slot if isinstance(slot, list) else _run_texts(slot, n)
+        return "".join(pieces)
+
+    def _distinct_texts(self, group: list[Column], known: dict[int, str],
+                        predictions: Predictions) -> tuple[list[str], np.ndarray]:
+        """The CSV text of a group of output columns: its distinct texts, each row's position among them."""
+        if group[0].leaf is None:  # one column computed for the block
+            values, inverse = predictions.distinct_column(group[0])
+            return [csv_cell(value) for value in values], inverse
+        nodes, inverse = predictions.distinct_leaves()
+        for node in nodes:
+            if node not in known:  # kept for the next blocks
+                known[node] = ",".join(csv_cell(c.leaf(predictions.predictor, node)) for c in group)
+        texts = [known[node] for node in nodes]
+        if predictions.errors:  # a row that could not be read has only its error
+            inverse = inverse.copy()
+            inverse[predictions._bad()] = len(texts)
+            texts.append("," * (len(group) - 1))
+        return texts, inverse
+
+
+def _add_part(slots: list[Any], part: Any) -> None:
+    """Add a part (a text, or distinct texts and positions) to the run of output columns that ends ``slots``."""
+    if slots and isinstance(slots[-1], tuple):
+        slots[-1] += (part,)
+    else:
+        slots.append((part,))
+
+
+def _run_texts(parts: tuple[Any, ...], n: int) -> list[str]:
+    """A run of output columns and separators as one text a row, each distinct combination joined once."""
+    # The columns' positions, once each: the triage columns share theirs, so do runs of the leaf's,
+    # and a column of one value (no errors in the error column) is a constant.
+    arrays: list[tuple[np.ndarray, int]] = []
+    for part in parts:
+        if not isinstance(part, str) and len(part[0]) > 1 and all(part[1] is not a for a, _ in arrays):
+            arrays.append((part[1], len(part[0])))
+    code, bound = np.zeros(n, dtype=np.int64), 1
+    for positions, size in arrays:
+        if bound * size >= 1 << 62:  # renumber the combinations met so far before the codes overflow
+            code = np.unique(code, return_inverse=True)[1].reshape(-1)
+            bound = n
+        code, bound = code * size + positions, bound * size
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    columns = [[part] * len(first) if isinstance(part, str) else
+               np.asarray(part[0], dtype=object)[part[1][first]].tolist() for part in parts]
+    return np.asarray(list(map("".join, zip(*columns))), dtype=object)[inverse.reshape(-1)].tolist()
 
 
 class _Texts(dict):
@@ -476,6 +558,7 @@ class _Texts(dict):
 
 
 _NEEDS_QUOTES = (",", '"', "\n", "\r")
+_QUOTE = re.compile("[" + "".join(_NEEDS_QUOTES) + "]")  # one search, not one test a character
 
 
 def _formatted(values: Sequence[Any], n: int, name: str) -> list[str]:
@@ -485,7 +568,7 @@ def _formatted(values: Sequence[Any], n: int, name: str) -> list[str]:
     values = values.tolist() if isinstance(values, np.ndarray) else list(values)
     if set(map(type, values)) == {str}:
         joined = "\x00".join(values)
-        if not any(ch in joined for ch in _NEEDS_QUOTES):  # the usual case: every text is its cell
+        if not _QUOTE.search(joined):  # the usual case: every text is its cell
             return values
     return list(map(_Texts().__getitem__, values))
 
