@@ -107,6 +107,30 @@ def test_rare_cause_draws_are_kept_for_a_second_tree(kb, monkeypatch):
     assert 0 < min(v for v in again["agreement_by_cause"].values() if v is not None) < 1
 
 
+def test_own_draws_without_a_clear_case_are_counted_not_scored(kb):
+    # Few own draws (a small training set's): some causes' blocks hold no clear case at all.
+    from bicep_twitch.data.generate import draw_cases
+    from bicep_twitch.data.posterior import posterior_matrix
+    from bicep_twitch.data.tables import compile_tables
+    from bicep_twitch.model.fit import encoded_from_arrays
+    from bicep_twitch.model.train import fidelity_with_rare_causes
+
+    tables = compile_tables(kb)
+    fresh = encoded_from_arrays(*draw_cases(2_000, seed=1, stream=0, tables=tables), tables)
+    order = [tables.cause_ids.index(c) for c in fresh.classes]
+
+    def predict(X):  # refuses no cases, as a scikit-learn tree does
+        if not len(X):
+            raise ValueError("Found array with 0 sample(s)")
+        return posterior_matrix(X, tables)[:, order]
+
+    scores = fidelity_with_rare_causes(predict, predict(fresh.X), fresh, tables, seed=0, max_draws=1_000)
+    own = scores["measured_on_own_draws"]
+    assert scores["max_own_draws"] == 1_000 and all(v["drawn"] == 1_000 for v in own.values())
+    none = [c for c, v in own.items() if v["clear_cases"] == 0]
+    assert none and all(scores["agreement_by_cause"][c] is None for c in none)
+
+
 # --------------------------------------------------------------------------------------------
 # The recipe
 

@@ -373,9 +373,11 @@ def fidelity_with_rare_causes(predict_proba, fresh_proba: np.ndarray, fresh: Enc
             clear_draws[cause] = _rare_clear_cases(tables, k, j, seed=seed, max_draws=max_draws)
         found, weighted, total, drawn[cause] = 0, 0.0, 0.0, 0
         for block, n_drawn in clear_draws[cause]:
+            drawn[cause] += n_drawn
+            if not len(block.X):  # a block without a clear case (a short last one, say) has nothing to score
+                continue
             agreement, clear, weight = cause_agreement(predict_proba(block.X), block.posterior, cause=j,
                                                        prior=float(tables.prior[k]))
-            drawn[cause] += n_drawn
             if clear:
                 weighted += agreement * weight
                 total += weight
