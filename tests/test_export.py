@@ -45,6 +45,28 @@ def test_tree_text(kb, tmp_path):
     )
 
 
+def test_the_joblib_file_does_not_depend_on_which_strings_are_one_object(kb, tmp_path, monkeypatch):
+    # Pickle refers back to a string it has already written only when it is the same object, so a
+    # process where two equal strings happen to be distinct objects wrote other bytes (seen when
+    # the tests ran in two workers). Every string is interned before the file is written.
+    import bicep_twitch.model.export as export_module
+
+    export_model(_toy_tree(kb), tmp_path / "plain", kb=kb, metadata={"seed": 0})
+    build = export_module.sklearn_pipeline
+
+    def with_copied_strings(tree, kb):
+        pipeline = build(tree, kb)
+        choices = pipeline.named_steps["encode"].transformers_[0][1]
+        function, encoder = choices.steps[0][1], choices.steps[1][1]
+        function.kw_args = {"".join(["dt", "ype"]): object}  # equal, but not the interned "dtype"
+        encoder.categories_ = [np.array(["".join(v) for v in c], dtype=object) for c in encoder.categories_]
+        return pipeline
+
+    monkeypatch.setattr(export_module, "sklearn_pipeline", with_copied_strings)
+    export_model(_toy_tree(kb), tmp_path / "copied", kb=kb, metadata={"seed": 0})
+    assert (tmp_path / "copied" / JOBLIB_NAME).read_bytes() == (tmp_path / "plain" / JOBLIB_NAME).read_bytes()
+
+
 def test_metadata(kb, small_model, small_data):
     record = json.loads((small_model / META_NAME).read_text())
     for key, name in (("joblib", JOBLIB_NAME), ("tree", TREE_NAME), ("text", TEXT_NAME)):

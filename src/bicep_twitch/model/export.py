@@ -19,6 +19,7 @@ import copy
 import io
 import json
 import platform
+import sys
 from pathlib import Path
 from typing import Any, Callable, Collection, Mapping, Union
 
@@ -131,6 +132,41 @@ def sklearn_pipeline(tree: DecisionTreeClassifier, kb: KnowledgeBase) -> Pipelin
     return Pipeline([("encode", encoder), ("tree", tree)])
 
 
+def _with_interned_strings(obj: Any, _seen: set[int] | None = None) -> Any:
+    """``obj`` with every string in its estimators, dicts, lists, tuples and object arrays interned.
+
+    Pickle writes a string it has seen as the same object once and refers back to it, so whether
+    two equal strings are one object changes the file's bytes; that depends on what the process
+    did before (which strings some other code interned). Interned, equal strings are always one
+    object, and the same model gives the same joblib file in any process.
+    """
+    seen = set() if _seen is None else _seen
+    if isinstance(obj, str):
+        return sys.intern(obj)
+    if id(obj) in seen:
+        return obj
+    if isinstance(obj, dict):
+        seen.add(id(obj))
+        items = [(_with_interned_strings(k, seen), _with_interned_strings(v, seen)) for k, v in obj.items()]
+        obj.clear()
+        obj.update(items)
+    elif isinstance(obj, list):
+        seen.add(id(obj))
+        obj[:] = [_with_interned_strings(v, seen) for v in obj]
+    elif isinstance(obj, tuple):
+        return tuple(_with_interned_strings(v, seen) for v in obj)
+    elif isinstance(obj, np.ndarray):
+        if obj.dtype == object:
+            seen.add(id(obj))
+            for index, value in np.ndenumerate(obj):
+                obj[index] = _with_interned_strings(value, seen)
+    elif hasattr(obj, "get_params") or type(obj).__module__.startswith("sklearn."):
+        if hasattr(obj, "__dict__"):
+            seen.add(id(obj))
+            _with_interned_strings(vars(obj), seen)
+    return obj
+
+
 def export_model(
     tree: DecisionTreeClassifier,
     out_dir: str | Path,
@@ -175,7 +211,7 @@ def _export(tree, out: Path, *, kb: KnowledgeBase, metadata: Mapping[str, Any], 
     pipeline = sklearn_pipeline(tree, kb)
     with replaced_folder(out, own_files=own_files) as stage:
         buffer = io.BytesIO()
-        joblib.dump(pipeline, buffer, compress=3)
+        joblib.dump(_with_interned_strings(pipeline), buffer, compress=3)
         (stage / JOBLIB_NAME).write_bytes(buffer.getvalue())
         (stage / TREE_NAME).write_text(data.to_json() + "\n", encoding="utf-8")
         (stage / TEXT_NAME).write_text(
