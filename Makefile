@@ -97,7 +97,7 @@ explore: venv ## write explorer.html: the tree and the questionnaire in one offl
 	$(CLI) explore --out $(MODELS)/explorer.html
 
 test: dev browser ## run the test suite (the browser tests need Chromium: make browser installs it)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2  # two workers: the suite's training tests take most of its time
 
 # Each direct dependency at the floor pyproject.toml gives it (name>=X becomes name==X), on this
 # Python; what they pull in takes its newest allowed version. Not part of `make test`: it
