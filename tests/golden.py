@@ -76,6 +76,21 @@ EDGE_CASES = [
 ]
 
 
+def node_or_skip(checked: str) -> str:
+    """The Node executable; without one, skip (fail on CI, which must run ``checked`` under Node)."""
+    import os
+    import shutil
+
+    import pytest
+
+    node = shutil.which("node") or shutil.which("nodejs")
+    if node is None:
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+            pytest.fail(f"no node on PATH; CI must check {checked} under Node")
+        pytest.skip(f"no node on PATH: {checked} is not checked")
+    return node
+
+
 def rule_edge_cases(kb) -> list[dict]:
     """Every triage rule on its boundary: an answer that just passes its test and one that just fails
     it (a follow-up with its precondition), and the after-training exception on its boundary."""

@@ -12,8 +12,6 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -24,12 +22,12 @@ from bicep_twitch.core.knowledge import load_knowledge
 
 from bicep_twitch.draw.explorer import SCRIPTS, explorer_data
 from bicep_twitch._errors import InvalidCaseError
+from golden import node_or_skip
 
 HERE = Path(__file__).resolve().parent
 CHECK = HERE / "node" / "check_describe.js"
 READER = HERE.parent / "src" / "bicep_twitch" / "draw" / "explorer" / "describe.js"
 CASES = json.loads((HERE / "data" / "descriptions.json").read_text(encoding="utf-8"))
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 MORE = [
     "Bicep twitching für 3 Wochen, café 4 a day, no weakness",  # letters outside ASCII
@@ -87,15 +85,6 @@ def build_golden() -> dict:
     return {"today": CASES["today"], "descriptions": descriptions, "answers": answers}
 
 
-def _node() -> str:
-    node = shutil.which("node") or shutil.which("nodejs")
-    if node is None:
-        if IN_CI:
-            pytest.fail("no node on PATH; CI must check the page's reader under Node")
-        pytest.skip("no node on PATH: the page's reader is not checked against Python's")
-    return node
-
-
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     where = tmp_path_factory.mktemp("describe")
@@ -106,7 +95,8 @@ def files(tmp_path_factory):
 
 
 def run_check(data: Path, golden: Path, reader: Path = READER) -> subprocess.CompletedProcess:
-    return subprocess.run([_node(), str(CHECK), str(data), str(golden), str(reader)],
+    node = node_or_skip("the page's reader against Python's")
+    return subprocess.run([node, str(CHECK), str(data), str(golden), str(reader)],
                           capture_output=True, text=True, timeout=300)
 
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -23,12 +21,11 @@ from bicep_twitch import Predictor
 from bicep_twitch.draw.explorer import SCRIPTS, explorer_data, explorer_html
 from bicep_twitch.predict.ask import DESCRIBE, DESCRIPTION, Questionnaire, finding_of
 
-from golden import build_golden, differences, write_golden
+from golden import build_golden, differences, node_or_skip, write_golden
 
 HERE = Path(__file__).resolve().parent
 CHECK = HERE / "node" / "check_golden.js"
 LOGIC = HERE.parent / "src" / "bicep_twitch" / "draw" / "explorer" / "logic.js"
-IN_CI = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 @pytest.fixture(scope="module")
@@ -49,17 +46,9 @@ def files(predictor, golden, tmp_path_factory):
     return spec, write_golden(golden, where / "golden.json")
 
 
-def _node() -> str:
-    node = shutil.which("node") or shutil.which("nodejs")
-    if node is None:
-        if IN_CI:
-            pytest.fail("no node on PATH; CI must run the golden cases under Node")
-        pytest.skip("no node on PATH: the page's logic is not checked against the golden cases")
-    return node
-
-
 def _run(spec: Path, golden: Path, logic: Path = LOGIC) -> subprocess.CompletedProcess:
-    return subprocess.run([_node(), str(CHECK), str(spec), str(golden), str(logic)],
+    node = node_or_skip("the page's logic against the golden cases")
+    return subprocess.run([node, str(CHECK), str(spec), str(golden), str(logic)],
                           capture_output=True, text=True, timeout=300)
 
 
