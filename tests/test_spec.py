@@ -14,7 +14,7 @@ from bicep_twitch.core.cases import KINDS, kind_of
 from bicep_twitch.core.spec import compile_spec
 from bicep_twitch.core.triage import LEVELS, finding_rules, rules_as_data
 
-from test_golden import _node
+from golden import node_or_skip
 
 LOGIC = Path(__file__).resolve().parents[1] / "src" / "bicep_twitch" / "draw" / "explorer" / "logic.js"
 
@@ -83,7 +83,8 @@ def test_a_new_rule_reaches_the_page_with_no_change_to_its_script(predictor, tmp
     script = (f"const B = require({json.dumps(str(LOGIC))})(JSON.parse(require('fs').readFileSync({json.dumps(str(path))}, 'utf8')));"
               "const r = B.predict({other_muscles_affected: true, weakness: true}), s = B.predict({other_muscles_affected: false});"
               "console.log(JSON.stringify([r.triage, r.triage_reasons.map((x) => x.text), r.red_flags, r.how_soon, r.safety_net, s.triage]));")
-    done = subprocess.run([_node(), "-e", script], capture_output=True, text=True, timeout=120)
+    node = node_or_skip("the page's triage rules")
+    done = subprocess.run([node, "-e", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     level, reasons, flags, how_soon, net, other = json.loads(done.stdout)
     assert level == "urgent" and reasons[0] == "twitching in more than one place" and "the arm is weaker than usual" in reasons
