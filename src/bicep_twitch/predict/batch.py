@@ -290,14 +290,10 @@ class Predictions(Sequence):
             return triage(p.kb, is_top=lambda c: cause == c, probability=lambda c: proba[:, cause_column[c]],
                           answer=lambda fid: self.X[:, finding_column[fid]])
 
-    def triage_columns(self) -> tuple["np.ndarray", ...]:
-        """Per-case triage level, red flags (joined by ";"), safety net and reasons (each rule that
-        fired as "rule (level, how soon)", the most urgent first, joined by "; ")."""
-        columns, inverse = self._triage_distinct()
-        return tuple(np.asarray(c, dtype=object)[inverse] for c in columns)
-
     def triage_distinct(self, k: int) -> tuple[list[str], "np.ndarray"]:
-        """The ``k``-th of :meth:`triage_columns` as its distinct values and each case's position among them."""
+        """Triage column ``k`` as its distinct values and each case's position among them: the level,
+        the red flags (joined by ";"), the safety net, and the reasons (each rule that fired as
+        "rule (level, how soon)", the most urgent first, joined by "; ")."""
         columns, inverse = self._triage_distinct()
         return list(columns[k]), inverse
 
@@ -331,13 +327,9 @@ class Predictions(Sequence):
                 path[k] = "; ".join(s.text for s in explainer.steps(row, tree.decision_path(row)))
         return path
 
-    def error_column(self) -> "np.ndarray":
-        """Each case's error message; empty for the cases that were read."""
-        values, inverse = self.error_distinct()
-        return np.asarray(values, dtype=object)[inverse]
-
     def error_distinct(self) -> tuple[list[str], "np.ndarray"]:
-        """:meth:`error_column` as its values (``""`` first, then each message) and each case's position among them."""
+        """Each case's error message (empty for the cases that were read) as the distinct values
+        (``""`` first, then each message) and each case's position among them."""
         inverse = np.zeros(len(self), dtype=np.intp)
         inverse[self._bad()] = np.arange(1, len(self.errors) + 1)
         return ["", *self.errors.values()], inverse
