@@ -22,14 +22,14 @@ from bicep_twitch import (
 )
 
 
-@pytest.fixture(scope="module")
-def toy(toy_model):
-    return Predictor.load(toy_model)
+@pytest.fixture
+def toy(toy_predictor):
+    return toy_predictor
 
 
-@pytest.fixture(scope="module")
-def default():
-    return Predictor.load()
+@pytest.fixture
+def default(shipped_predictor):
+    return shipped_predictor
 
 
 def copy_model(src, dst):
