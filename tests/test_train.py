@@ -188,7 +188,7 @@ def test_region_draws_are_weighted_back_to_natural_cases(kb):
     onehot = np.eye(len(prior))[rows.y]
     by_cause_weight = (onehot * rows.cause_weight[:, None]).sum(axis=0) / rows.cause_weight.sum()
     np.testing.assert_allclose(by_cause_weight, prior, atol=0.006)
-    assert rows.composition["region exercise_overuse"]["cases"] == int(keep.sum())
+    assert rows.composition["regions"]["exercise_overuse"]["cases"] == int(keep.sum())
 
 
 def test_region_draws_go_to_the_doctor_causes_short_of_clear_cases(kb):

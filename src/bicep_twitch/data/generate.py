@@ -162,15 +162,13 @@ def _unanswered(rng: np.random.Generator, m: int, X: np.ndarray, t: Tables) -> n
         np.searchsorted(np.cumsum(t.answer_probs), rng.random(m), side="right"), len(t.answer_probs) - 1
     )
     target = rng.integers(t.answer_lo[component], t.answer_hi[component] + 1)
-    share = t.salience / t.salience.sum()
     most = int(t.answer_hi.max())
-    if most <= 4 * len(share):
+    if most <= 4 * len(t.findings):
         # Targets are small whole numbers: look the probabilities up rather than recompute
         # them per cell (the same float64 product and float32 cast, so the same draws).
-        table = np.minimum(1.0, np.arange(most + 1) * share[:, None]).astype(np.float32)
-        p_answer = table[:, target]
+        p_answer = _answer_probabilities(t, np.arange(most + 1))[:, target]
     else:
-        p_answer = np.minimum(1.0, target * share[:, None]).astype(np.float32)
+        p_answer = _answer_probabilities(t, target)
     answered = (rng.random((len(t.findings), m), dtype=np.float32) < p_answer).T  # column-major like X
     for j, parent in enumerate(t.requires_yes_of):
         if parent >= 0:
@@ -183,6 +181,13 @@ def _unanswered(rng: np.random.Generator, m: int, X: np.ndarray, t: Tables) -> n
     fallback = np.searchsorted(np.cumsum(fallback_share) / fallback_share.sum(), fallback_draw[empty], side="right")
     answered[empty, np.minimum(fallback, len(t.findings) - 1)] = True
     return ~answered
+
+
+def _answer_probabilities(t: Tables, targets: np.ndarray) -> np.ndarray:
+    """P(a finding is answered) for each target count, shape (findings, targets), float32: each
+    finding in proportion to its salience, at most 1."""
+    share = t.salience / t.salience.sum()
+    return np.minimum(1.0, targets * share[:, None]).astype(np.float32)
 
 
 def answer_depth_posterior(X: np.ndarray, tables: Tables) -> np.ndarray:
@@ -210,15 +215,14 @@ def answer_depth_posterior(X: np.ndarray, tables: Tables) -> np.ndarray:
         eligible[:, j] = answered[:, parent[j]] & (X[:, parent[j]] == 1.0)
     answered_f = answered.astype(np.float64)
     skipped_f = (eligible & ~answered).astype(np.float64)
-    share = tables.salience / tables.salience.sum()
     free = parent < 0
-    fallback = np.where(free, tables.salience, 0.0) / np.where(free, tables.salience, 0.0).sum()
+    fallback = np.where(free, tables.salience, 0.0)
+    fallback /= fallback.sum()
     single = np.flatnonzero(answered.sum(axis=1) == 1)
     log_by_component = []
     for weight, lo, hi in zip(tables.answer_probs, tables.answer_lo, tables.answer_hi):
-        targets = np.arange(lo, hi + 1)
-        # The generator's own per-finding probabilities (float32), one column per target count.
-        p = np.minimum(1.0, targets[None, :] * share[:, None]).astype(np.float32).astype(np.float64)
+        # The generator's own per-finding probabilities, one column per target count.
+        p = _answer_probabilities(tables, np.arange(lo, hi + 1)).astype(np.float64)
         with np.errstate(divide="ignore"):
             log_yes, log_no = np.log(p), np.log1p(-p)
         log_mask = _masked_log_sum(answered_f, log_yes) + _masked_log_sum(skipped_f, log_no)

@@ -92,6 +92,12 @@ def fidelity_scores(proba: np.ndarray, posterior: np.ndarray, y: np.ndarray, *, 
 MIN_CLEAR_CASES = 300
 
 
+def clear_cases_of(posterior: np.ndarray, cause: int) -> np.ndarray:
+    """Which cases are clear cases of ``cause`` (a column): the exact posterior puts at least
+    ``CONFIDENT`` on it, and on no other cause more."""
+    return (posterior.max(axis=1) >= CONFIDENT) & (posterior.argmax(axis=1) == cause)
+
+
 def cause_agreement(proba: np.ndarray, posterior: np.ndarray, *, cause: int,
                     prior: float) -> tuple[float | None, int, float]:
     """Agreement on the clear cases of one cause among cases drawn from that cause alone, weighted back.
@@ -110,7 +116,7 @@ def cause_agreement(proba: np.ndarray, posterior: np.ndarray, *, cause: int,
     >>> round(agreement, 3), clear, round(weight, 3)
     (0.438, 2, 1.27)
     """
-    clear = (posterior.max(axis=1) >= CONFIDENT) & (posterior.argmax(axis=1) == cause)
+    clear = clear_cases_of(posterior, cause)
     weight = prior / posterior[clear, cause]
     agree = proba[clear].argmax(axis=1) == cause
     return _wmean(agree, weight), int(clear.sum()), float(weight.sum())

@@ -114,7 +114,7 @@ class TrainingRows:
     classes: tuple[str, ...]
     doctor: tuple[int, ...] = ()
     # How many of the pooled cases came from each set, for the model's record: "natural",
-    # "proposal", then "region <cause>" with the draws made and the share kept.
+    # "proposal", and under "regions" each region-drawn cause's cases, share kept and floor.
     composition: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def take(self, rows: np.ndarray) -> "TrainingRows":
@@ -174,7 +174,7 @@ def mixture_rows(natural: Encoded, proposal: Encoded | None, *, prior: np.ndarra
     if proposal is None and not regions:
         ones = np.ones(len(natural.X))
         return TrainingRows(natural.X, natural.posterior, natural.y, ones, ones, natural.classes, doctor,
-                            {"natural": len(natural.X), "proposal": 0})
+                            {"natural": len(natural.X), "proposal": 0, "regions": {}})
     pooled = natural
     for part in ([proposal] if proposal is not None else []) + [r.cases for r in regions]:
         pooled = concat(pooled, part)
@@ -187,6 +187,7 @@ def mixture_rows(natural: Encoded, proposal: Encoded | None, *, prior: np.ndarra
         ratio = np.asarray(proposal_prior, dtype=float) / prior
         density += share * (pooled.posterior @ ratio)
         joint += share * ratio[pooled.y]
+    drawn_regions = {}
     for region in regions:
         share = len(region.cases.X) / n
         inside = np.flatnonzero(pooled.posterior[:, region.cause] >= region.floor)
@@ -194,10 +195,10 @@ def mixture_rows(natural: Encoded, proposal: Encoded | None, *, prior: np.ndarra
         density[inside] += share * depth * pooled.posterior[inside, region.cause] / prior[region.cause]
         drawn = pooled.y[inside] == region.cause
         joint[inside[drawn]] += share * depth[drawn] / prior[region.cause]
-    composition = {"natural": len(natural.X), "proposal": 0 if proposal is None else len(proposal.X)}
-    for region in regions:
-        composition[f"region {natural.classes[region.cause]}"] = {
+        drawn_regions[natural.classes[region.cause]] = {
             "cases": len(region.cases.X), "kept_share": round(region.kept, 6), "floor": region.floor}
+    composition = {"natural": len(natural.X), "proposal": 0 if proposal is None else len(proposal.X),
+                   "regions": drawn_regions}
     return TrainingRows(pooled.X, pooled.posterior, pooled.y, 1.0 / density, 1.0 / joint, natural.classes, doctor,
                         composition)
 

@@ -54,7 +54,7 @@ def report_markdown(record: Mapping[str, Any], kb: KnowledgeBase) -> str:
         out += ["", f"Causes with fewer than {m['fidelity']['min_clear_cases']} clear cases among the natural draws "
                 f"({', '.join(f'`{c}`' for c in rare)}) are too rare to measure there: each is measured on fresh cases "
                 f"drawn from that cause alone (in blocks, until it has that many clear cases or "
-                f"{m['fidelity'].get('max_own_draws', 2_000_000):,} were drawn), "
+                f"{m['fidelity']['max_own_draws']:,} were drawn), "
                 "each case weighed back to natural cases (p(x) / P(x | cause) = prior / P(cause | x)). Training "
                 "gives them more cases too: proposal cases with the rare causes boosted, and region draws for a "
                 "doctor cause whose clear cases are rare even among its own draws (fewer than 1 in 2,000 "

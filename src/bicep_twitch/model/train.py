@@ -28,8 +28,8 @@ from ..data.generate import (
 )
 from ..data.tables import Tables, compile_tables
 from .evaluate import (
-    CONFIDENT, MIN_CLEAR_CASES, accuracy_block, calibration, cause_agreement, evaluate, fidelity_scores, triage_tradeoff,
-    with_rare_causes,
+    CONFIDENT, MIN_CLEAR_CASES, accuracy_block, calibration, cause_agreement, clear_cases_of, evaluate, fidelity_scores,
+    triage_tradeoff, with_rare_causes,
 )
 from .export import export_model
 from ..data.posterior import posterior_matrix
@@ -174,8 +174,7 @@ def train_model(
     say(f"drawing {PROPOSAL_SHARE:g} proposal cases per training case (the causes with few clear cases boosted) "
         "and their exact posterior")
     rows = training_rows(train, tables, seed=seed)
-    n_proposal = rows.composition.get("proposal", 0)
-    regions = {name.removeprefix("region "): part for name, part in rows.composition.items() if name.startswith("region ")}
+    n_proposal, regions = rows.composition["proposal"], rows.composition["regions"]
     if regions:
         say("drew region cases of " + ", ".join(f"{c} ({p['cases']:,} kept)" for c, p in regions.items())
             + ": more findings answered, kept where the cause is likely")
@@ -253,7 +252,7 @@ def _clear_rate(tables: Tables, k: int, *, seed: int, stream: int, n: int, depth
     drawn = cause_tables(tables, k) if depth is None else answer_depth_tables(cause_tables(tables, k), depth)
     X, _ = draw_cases(n, seed=seed, stream=stream, tables=drawn)
     post = posterior_matrix(X, tables)
-    return max(int(((post.max(axis=1) >= CONFIDENT) & (post.argmax(axis=1) == k)).sum()), 1) / n
+    return max(int(clear_cases_of(post, k).sum()), 1) / n
 
 
 def region_draws(tables: Tables, rates: np.ndarray, proposal_shares: np.ndarray, *, n_natural: int,
@@ -397,7 +396,7 @@ def _rare_clear_cases(tables: Tables, k: int, j: int, *, seed: int, max_draws: i
     for X, y in iter_blocks(max_draws, seed=seed, stream=FIDELITY_RARE_STREAM + k,
                             tables=cause_tables(tables, k)):
         block = encoded_from_arrays(X, y, tables)
-        clear = (block.posterior.max(axis=1) >= CONFIDENT) & (block.posterior.argmax(axis=1) == j)
+        clear = clear_cases_of(block.posterior, j)
         out.append((Encoded(block.X[clear], block.y[clear], block.posterior[clear], block.classes), len(X)))
         found += int(clear.sum())
         if found >= MIN_CLEAR_CASES:
