@@ -111,3 +111,15 @@ def shipped_predictor():
     from bicep_twitch import Predictor
 
     return Predictor.load()
+
+
+@pytest.fixture
+def toy(toy_predictor):
+    """:func:`toy_predictor` by its short name (a module may define a ``toy`` of its own)."""
+    return toy_predictor
+
+
+@pytest.fixture
+def default(shipped_predictor):
+    """:func:`shipped_predictor` by its short name."""
+    return shipped_predictor

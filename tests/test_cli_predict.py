@@ -12,16 +12,10 @@ from textwrap import dedent
 
 import pytest
 
-from bicep_twitch import Predictor
 from bicep_twitch.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 CASE = '{"caffeine_cups_per_day": 7, "weakness": true}'
-
-
-@pytest.fixture(scope="module")
-def toy(toy_model):
-    return Predictor.load(toy_model)
 
 
 def run(capsys, *argv):

@@ -12,13 +12,7 @@ import sys
 
 import pytest
 
-from bicep_twitch import Predictor
 from bicep_twitch.cli import main
-
-
-@pytest.fixture(scope="module")
-def toy(toy_model):
-    return Predictor.load(toy_model)
 
 
 def run(capsys, toy_model, tmp_path, text: str | bytes, *argv):

@@ -7,19 +7,12 @@ import math
 import re
 from textwrap import dedent
 
-import pytest
-
 from bicep_twitch.predict.explain import Explainer, Step, summarize
 from bicep_twitch.predict.result import format_result_text
 from bicep_twitch.predict.predictor import Predictor
 from bicep_twitch.core.tree import TreeData
 
 NAN = math.nan
-
-
-@pytest.fixture(scope="module")
-def toy(toy_model):
-    return Predictor.load(toy_model)
 
 
 def texts(result):

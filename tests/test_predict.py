@@ -22,16 +22,6 @@ from bicep_twitch import (
 )
 
 
-@pytest.fixture
-def toy(toy_predictor):
-    return toy_predictor
-
-
-@pytest.fixture
-def default(shipped_predictor):
-    return shipped_predictor
-
-
 def copy_model(src, dst):
     shutil.copytree(src, dst)
     return dst

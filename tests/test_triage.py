@@ -23,16 +23,6 @@ VIGNETTES = json.loads((Path(__file__).parent / "triage_vignettes.json").read_te
 QUIET = {"caffeine_cups_per_day": 7}
 
 
-@pytest.fixture
-def toy(toy_predictor):
-    return toy_predictor
-
-
-@pytest.fixture
-def default(shipped_predictor):
-    return shipped_predictor
-
-
 def rank(level: str) -> int:
     return LEVELS.index(level)
 
